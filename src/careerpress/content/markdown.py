@@ -1,0 +1,227 @@
+"""Markdown to HTML with Python-Markdown, shortcodes and site-relative links.
+
+Shortcodes are found by a preprocessor that sees the source lines, so each
+knows its line in the .md file; it skips fenced and indented code and inline
+code spans. Each shortcode is replaced by a marker (``<!--cp:sc:N-->``) that
+the render stage fills in from the content graph: the Markdown of a page
+depends only on its own text, never on other files.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from ..errors import Problem, ERROR
+
+# name -> (number of arguments, must stand alone on its line)
+SHORTCODES: dict[str, tuple[int, bool]] = {
+    "platform": (1, True),
+    "callout": (1, True),
+    "faq": (0, True),
+    "stat": (1, False),
+    "jobs-count": (0, False),
+}
+SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[^\s>]*)(?P<args>(?:\s+[^\s>]+)*)\s*>\}\}")
+MARKER = re.compile(r"<!--cp:sc:(\d+)-->")
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d+[.)])\s")
+
+
+@dataclass(frozen=True)
+class Shortcode:
+    index: int
+    name: str
+    arg: str | None
+    line: int
+
+
+def marker(sc: Shortcode) -> str:
+    """Raw HTML that Markdown passes through untouched (the preprocessor runs
+    before whitespace normalisation, which would strip htmlStash placeholders)."""
+    return f"<!--cp:sc:{sc.index}-->"
+
+
+@dataclass
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass
+class Rendered:
+    """What Markdown made of one text: HTML with markers and what it refers to."""
+
+    html: str
+    shortcodes: list[Shortcode] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    links: list[tuple[str, int]] = field(default_factory=list)  # site-relative paths the text links to
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _State:
+    """Per-conversion state, reset before each text."""
+
+    def __init__(self):
+        self.reset("", 1, 0)
+
+    def reset(self, path: str, first_line: int, next_index: int):
+        self.path, self.first_line, self.next_index = path, first_line, next_index
+        self.shortcodes: list[Shortcode] = []
+        self.problems: list[Problem] = []
+        self.links: list[str] = []
+
+    def error(self, line: int, message: str):
+        self.problems.append(Problem(self.path, line, ERROR, message))
+
+    def add(self, m: re.Match, line: int, inline: bool) -> Shortcode | None:
+        name = m.group("name")
+        args = [a.strip("\"'") for a in m.group("args").split()]
+        if name not in SHORTCODES:
+            from ..errors import did_you_mean
+            self.error(line, f"unknown shortcode '{name}'{did_you_mean(name, SHORTCODES)}")
+            return None
+        wanted, block = SHORTCODES[name]
+        if block and inline:
+            self.error(line, f"shortcode '{name}' must stand alone on its own line")
+            return None
+        if len(args) != wanted:
+            if wanted and not args:
+                self.error(line, f"shortcode '{name}' needs a key: {{{{< {name} KEY >}}}}")
+            else:
+                self.error(line, f"shortcode '{name}' takes {wanted or 'no'} argument{'s' if wanted != 1 else ''}, got {len(args)}")
+            return None
+        sc = Shortcode(self.next_index, name, args[0] if args else None, line)
+        self.next_index += 1
+        self.shortcodes.append(sc)
+        return sc
+
+
+class _ShortcodePreprocessor(Preprocessor):
+    def __init__(self, md, state: _State):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, lines: list[str]) -> list[str]:
+        st, out = self.state, []
+        fence: str | None = None
+        in_code = in_list = False
+        prev_blank = True
+        for i, line in enumerate(lines):
+            lineno = st.first_line + i
+            stripped = line.strip()
+            if fence:  # inside a fenced block: only its closing fence ends it
+                if stripped.startswith(fence) and set(stripped) <= set(fence[0]):
+                    fence = None
+                out.append(line)
+                continue
+            m = _FENCE.match(line)
+            if m:
+                fence = m.group(1)
+                out.append(line)
+                continue
+            blank = not stripped
+            indented = line.startswith(("    ", "\t"))
+            if _LIST_ITEM.match(line):
+                in_list = True
+            elif not blank and not indented:
+                in_list = False
+            in_code = indented and not in_list and (prev_blank or in_code) and not blank or (in_code and blank)
+            prev_blank = blank
+            if in_code or "{{<" not in line:
+                out.append(line)
+                continue
+            whole = SHORTCODE.fullmatch(stripped)
+            if whole and SHORTCODES.get(whole.group("name"), (0, False))[1]:
+                sc = st.add(whole, lineno, inline=False)
+                out.extend(["", marker(sc), ""] if sc else [""])
+                continue
+            out.append(self._inline(line, lineno))
+        return out
+
+    def _inline(self, line: str, lineno: int) -> str:
+        st, parts, pos = self.state, [], 0
+        for code in _CODE_SPAN.finditer(line):
+            parts.append(self._replace(line[pos:code.start()], lineno))
+            parts.append(code.group(0))
+            pos = code.end()
+        parts.append(self._replace(line[pos:], lineno))
+        return "".join(parts)
+
+    def _replace(self, text: str, lineno: int) -> str:
+        def one(m: re.Match) -> str:
+            sc = self.state.add(m, lineno, inline=True)
+            return marker(sc) if sc else ""
+        text = SHORTCODE.sub(one, text)
+        if "{{<" in text:
+            self.state.error(lineno, "shortcode is not closed: write {{< name key >}}")
+        return text
+
+
+class _LinkTreeprocessor(Treeprocessor):
+    """Prefixes site-relative links with the base path and records them."""
+
+    def __init__(self, md, state: _State, base_path: str):
+        super().__init__(md)
+        self.state, self.base_path = state, base_path
+
+    def run(self, root):
+        for el in root.iter():
+            for attr in ("href", "src"):
+                value = el.get(attr)
+                if value and value.startswith("/") and not value.startswith("//"):
+                    self.state.links.append(value)
+                    el.set(attr, self.base_path + value[1:])
+
+
+class _CareerpressExtension(Extension):
+    def __init__(self, state: _State, base_path: str):
+        super().__init__()
+        self.state, self.base_path = state, base_path
+
+    def extendMarkdown(self, md):
+        md.preprocessors.register(_ShortcodePreprocessor(md, self.state), "careerpress_shortcodes", 35)
+        md.treeprocessors.register(_LinkTreeprocessor(md, self.state, self.base_path), "careerpress_links", 4)
+
+
+class MarkdownRenderer:
+    """One configured Python-Markdown instance, reused (with reset) for every text."""
+
+    def __init__(self, base_path: str = "/"):
+        self.state = _State()
+        self.md = markdown.Markdown(
+            extensions=[
+                "tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "md_in_html",
+                "sane_lists",
+                "toc",
+                "codehilite",
+                _CareerpressExtension(self.state, base_path),
+            ],
+            extension_configs={
+                "toc": {"permalink": "#", "permalink_class": "anchor",
+                        "permalink_title": "Link to this section", "toc_depth": "2-3"},
+                "codehilite": {"css_class": "highlight", "guess_lang": False},
+            },
+            output_format="html",
+        )
+
+    def convert(self, text: str, path: str, first_line: int, first_index: int = 0) -> Rendered:
+        """Convert ``text`` whose first line is line ``first_line`` of ``path``."""
+        self.md.reset()
+        self.state.reset(path, first_line, first_index)
+        html = self.md.convert(text)
+        headings = [Heading(t["level"], t["id"], t["name"]) for t in _flatten(getattr(self.md, "toc_tokens", []))]
+        st = self.state
+        return Rendered(html, list(st.shortcodes), headings, [(link, 0) for link in st.links], list(st.problems))
+
+
+def _flatten(tokens):
+    for t in tokens:
+        yield t
+        yield from _flatten(t.get("children", []))

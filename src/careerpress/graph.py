@@ -1,0 +1,224 @@
+"""Stage 3: every document and data entry -> one SiteGraph, checked as a whole.
+
+The graph is plain data keyed by page name (``articles/why-human-input``):
+pages, platforms, authors, tags, data entries and the edges between them
+(page -> platform, callout, stat, referenced page, tag, author). Every name a
+page or data file uses is resolved here, so an unknown one is reported with
+the line it stands on. Nothing is rendered before the whole graph exists.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .content.data import SiteData
+from .content.document import Document
+from .errors import Problems, did_you_mean
+
+PUBLISHED, DRAFT, SCHEDULED = "published", "draft", "scheduled"
+RELATED_COUNT = 3
+
+
+@dataclass(frozen=True)
+class Page:
+    doc: Document
+    url: str          # site-relative, with leading and trailing '/'
+    out_path: str     # relative to the output folder
+    status: str       # published | draft | scheduled
+
+    @property
+    def name(self) -> str:
+        return self.doc.name
+
+    @property
+    def meta(self) -> dict:
+        return self.doc.meta
+
+
+@dataclass
+class SiteGraph:
+    config: SiteConfig
+    data: SiteData
+    today: dt.date
+    pages: dict[str, Page] = field(default_factory=dict)           # by name, in this build
+    platforms: dict[str, Page] = field(default_factory=dict)       # platform key -> its review page
+    tags: dict[str, list[str]] = field(default_factory=dict)       # tag slug -> page names, newest first
+    tag_names: dict[str, str] = field(default_factory=dict)        # tag slug -> tag as written
+    references: dict[str, list[str]] = field(default_factory=dict)  # name -> pages it references
+    backlinks: dict[str, list[str]] = field(default_factory=dict)   # name -> pages referencing it
+    related: dict[str, list[str]] = field(default_factory=dict)     # name -> related articles, best first
+    featured: dict[str, list[str]] = field(default_factory=dict)    # name -> platform keys it features
+    left_out: dict[str, Page] = field(default_factory=dict)         # drafts / scheduled not in this build
+
+    def articles(self) -> list[Page]:
+        """Pages of sections (not platforms), newest first, name as tie-break."""
+        items = [p for p in self.pages.values() if p.doc.kind == "article"]
+        return sorted(items, key=lambda p: (-p.meta["date"].toordinal(), p.name))
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "tag"
+
+
+def url_of(doc: Document) -> str:
+    if doc.kind == "home":
+        return "/"
+    parts = doc.name.split("/")
+    if doc.meta.get("slug"):
+        parts[-1] = doc.meta["slug"]
+    return "/" + "/".join(parts) + "/"
+
+
+def status_of(doc: Document, today: dt.date) -> str:
+    if doc.meta.get("draft"):
+        return DRAFT
+    if doc.meta.get("date") and doc.meta["date"] > today:
+        return SCHEDULED
+    return PUBLISHED
+
+
+def is_page_name(value: str) -> bool:
+    """A callout cta or source ref that names a page rather than a URL."""
+    return not value.startswith(("/", "#", "mailto:")) and "://" not in value
+
+
+def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today: dt.date,
+                include_drafts: bool, problems: Problems) -> SiteGraph:
+    graph = SiteGraph(config, data, today)
+    all_docs = {d.name: d for d in docs}
+    by_url: dict[str, Page] = {}
+    for doc in sorted(docs, key=lambda d: d.src_path):
+        url = url_of(doc)
+        page = Page(doc, url, url.lstrip("/") + "index.html", status_of(doc, today))
+        if page.status != PUBLISHED and not include_drafts:
+            graph.left_out[doc.name] = page
+            continue
+        other = by_url.get(url)
+        if other is not None:
+            problems.error(doc.site_path, 1, f"two pages have the URL {url}: this one and {other.doc.site_path}")
+            problems.error(other.doc.site_path, 1, f"two pages have the URL {url}: this one and {doc.site_path}")
+            continue
+        by_url[url] = page
+        graph.pages[doc.name] = page
+        if doc.kind == "platform":
+            graph.platforms[doc.name.split("/", 1)[1]] = page
+
+    _check_data(graph, problems)
+    for page in graph.pages.values():
+        _link_page(graph, page, all_docs, problems)
+    for name, refs in graph.references.items():
+        for ref in refs:
+            graph.backlinks.setdefault(ref, []).append(name)
+    for name, refs in graph.backlinks.items():
+        graph.backlinks[name] = sorted(set(refs), key=lambda n: _newest_first(graph.pages[n]))
+    for tag, names in graph.tags.items():
+        graph.tags[tag] = sorted(set(names), key=lambda n: _newest_first(graph.pages[n]))
+    _relate(graph)
+    return graph
+
+
+def _newest_first(page: Page):
+    d = page.meta.get("date") or dt.date.min
+    return (-d.toordinal(), page.name)
+
+
+def _check_data(graph: SiteGraph, problems: Problems) -> None:
+    data, config = graph.data, graph.config
+    for key, callout in data.callouts.items():
+        cta = callout.get("cta")
+        if cta and is_page_name(cta) and _page_by_name(graph, cta) is None:
+            path, line = data.place("callouts", key)
+            problems.error(path, line, f"callout '{key}': unknown page '{cta}'{did_you_mean(cta, graph.pages)}")
+    oldest = graph.today - dt.timedelta(days=config.stat_max_age_days)
+    for key, stat in data.stats.items():
+        if stat["as_of"] < oldest:
+            path, line = data.place("stats", key)
+            problems.warning(path, line, f"stat '{key}' is from {stat['as_of'].isoformat()}, older than "
+                                         f"{config.stat_max_age_days} days: check the figure and update as_of")
+
+
+def _page_by_name(graph: SiteGraph, name: str) -> Page | None:
+    name = name.strip("/")
+    return graph.pages.get(name) or graph.left_out.get(name)
+
+
+def _link_page(graph: SiteGraph, page: Page, all_docs: dict, problems: Problems) -> None:
+    doc, meta, path = page.doc, page.meta, page.doc.site_path
+    data = graph.data
+    if meta.get("author") and meta["author"] not in data.authors:
+        problems.error(path, doc.line("author"),
+                       f"unknown author '{meta['author']}'{did_you_mean(meta['author'], data.authors)}")
+    featured: list[str] = []
+    for i, key in enumerate(meta.get("platforms", [])):
+        if key in graph.platforms:
+            featured.append(key)
+        else:
+            problems.error(path, doc.line("platforms", i),
+                           f"unknown platform '{key}'{did_you_mean(key, graph.platforms)}")
+    refs: list[str] = []
+    for sc in doc.shortcodes:
+        if sc.name == "platform":
+            if sc.arg in graph.platforms:
+                featured.append(sc.arg)
+            else:
+                problems.error(path, sc.line, f"unknown platform '{sc.arg}'{did_you_mean(sc.arg, graph.platforms)}")
+        elif sc.name == "callout" and sc.arg not in data.callouts:
+            problems.error(path, sc.line, f"unknown callout '{sc.arg}'{did_you_mean(sc.arg, data.callouts)}")
+        elif sc.name == "stat" and sc.arg not in data.stats:
+            problems.error(path, sc.line, f"unknown stat '{sc.arg}'{did_you_mean(sc.arg, data.stats)}")
+    for i, source in enumerate(meta.get("sources", [])):
+        if "ref" in source:
+            target = _page_by_name(graph, source["ref"])
+            if target is None:
+                problems.error(path, doc.line("sources", i, "ref"),
+                               f"unknown page '{source['ref']}'{did_you_mean(source['ref'], graph.pages)}")
+            elif target.name in graph.pages:
+                refs.append(target.name)
+    url_index = {p.url: p.name for p in graph.pages.values()}
+    for link in doc.links:
+        target = url_index.get(link.split("#", 1)[0].split("?", 1)[0])
+        if target and target != page.name:
+            refs.append(target)
+    graph.featured[page.name] = list(dict.fromkeys(featured))
+    graph.references[page.name] = list(dict.fromkeys(refs))
+    if doc.kind == "article":
+        for tag in meta.get("tags", []):
+            slug = slugify(tag)
+            graph.tag_names.setdefault(slug, tag)
+            graph.tags.setdefault(slug, []).append(page.name)
+
+
+def _relate(graph: SiteGraph) -> None:
+    """Related articles: shared references weigh 3, platforms 2, tags 1; ties go
+    to the newer article, then to the name."""
+    articles = graph.articles()
+    names = {p.name for p in articles}
+    by_tag: dict[str, list[str]] = {}
+    by_platform: dict[str, list[str]] = {}
+    linked: dict[str, set[str]] = {p.name: set() for p in articles}
+    for p in articles:
+        for t in {slugify(t) for t in p.meta.get("tags", [])}:
+            by_tag.setdefault(t, []).append(p.name)
+        for k in graph.featured.get(p.name, ()):
+            by_platform.setdefault(k, []).append(p.name)
+        for ref in graph.references.get(p.name, ()):
+            if ref in names:
+                linked[p.name].add(ref)
+                linked[ref].add(p.name)
+    order = {p.name: i for i, p in enumerate(articles)}  # newest first, then name
+    for p in articles:
+        score: Counter = Counter()
+        for t in {slugify(t) for t in p.meta.get("tags", [])}:
+            score.update(by_tag[t])
+        for k in graph.featured.get(p.name, ()):
+            score.update(by_platform[k])
+            score.update(by_platform[k])
+        for other in linked[p.name]:
+            score[other] += 3
+        score.pop(p.name, None)
+        best = heapq.nsmallest(RELATED_COUNT, score.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+        graph.related[p.name] = [name for name, _ in best]
