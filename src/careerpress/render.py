@@ -59,6 +59,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
+    env.filters["monthyear"] = lambda d: f"{d:%b} {d.year}" if d else ""
     return env
 
 
@@ -201,7 +202,7 @@ class Renderer:
             "image_alt": m.get("image_alt", ""),
             "noindex": bool(m.get("noindex")) or page.status != PUBLISHED,
             "reading_time": max(1, round(doc.words / WORDS_PER_MINUTE)),
-            "toc": [{"level": h.level, "id": h.id, "text": Markup(h.text)} for h in doc.headings] if long_piece else [],
+            "toc": _toc(doc.headings) if long_piece else [],
             "faqs": [{"q": f["q"], "a": Markup(f["a_html"])} for f in doc.faqs],
             "sources": self.sources_view(page, deps),
             "platforms": featured,
@@ -345,6 +346,18 @@ class Renderer:
                 found = (self._template_path(filename), tb.tb_lineno)
             tb = tb.tb_next
         return found
+
+
+def _toc(headings) -> list[dict]:
+    """H2s with their H3s as children (an H3 before any H2 stands on its own)."""
+    toc: list[dict] = []
+    for h in headings:
+        item = {"id": h.id, "text": Markup(h.text), "children": []}
+        if h.level > 2 and toc:
+            toc[-1]["children"].append(item)
+        else:
+            toc.append(item)
+    return toc
 
 
 def _has_faq_marker(doc) -> bool:
