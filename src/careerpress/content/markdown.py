@@ -31,6 +31,10 @@ MARKER = re.compile(r"<!--cp:sc:(\d+)-->")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d+[.)])\s")
+# A link whose target runs script: Markdown ](javascript:…), a reference
+# definition, or an HTML attribute. Writers never need one; it is an error.
+_UNSAFE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?|(?:href|src)\s*=\s*[\"']?\s*)"
+                          r"(javascript|vbscript|data)\s*:", re.I)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,13 @@ class _ShortcodePreprocessor(Preprocessor):
                 in_list = False
             in_code = indented and not in_list and (prev_blank or in_code) and not blank or (in_code and blank)
             prev_blank = blank
-            if in_code or "{{<" not in line:
+            if in_code:
+                out.append(line)
+                continue
+            unsafe = _UNSAFE_LINK.search(_CODE_SPAN.sub("", line))
+            if unsafe:
+                st.error(lineno, f"{unsafe.group(1).lower()}: link is not allowed; links must be http(s), mailto or site-relative")
+            if "{{<" not in line:
                 out.append(line)
                 continue
             whole = SHORTCODE.fullmatch(stripped)
