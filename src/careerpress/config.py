@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from . import schema
 from .errors import Problems
-from .yamlfile import YamlError, load_yaml
+from .yamlfile import YamlError, line_of, load_yaml
 
 SITE_YAML = "content/site.yaml"
 DEFAULT_DISCLOSURE = "Affiliate link — we may earn a commission."
@@ -28,6 +28,7 @@ class SiteConfig:
     feed_size: int = 20
     page_size: int = 10
     stat_max_age_days: int = 365
+    nav_lines: dict = field(default_factory=dict, compare=False, repr=False)  # nav index -> line of its url
 
     @property
     def base_path(self) -> str:
@@ -82,4 +83,5 @@ def load_config(site_dir: Path, problems: Problems, base_url: str | None = None)
         return None
     if "nav" in clean:
         clean["nav"] = tuple(clean["nav"])
+        clean["nav_lines"] = {i: line_of(lines, ("nav", i, "url")) for i in range(len(clean["nav"]))}
     return SiteConfig(**clean)

@@ -53,6 +53,20 @@ class SiteGraph:
     related: dict[str, list[str]] = field(default_factory=dict)     # name -> related articles, best first
     featured: dict[str, list[str]] = field(default_factory=dict)    # name -> platform keys it features
     left_out: dict[str, Page] = field(default_factory=dict)         # drafts / scheduled not in this build
+    broken: set[str] = field(default_factory=set)                   # pages whose frontmatter has errors
+    _url_index: dict | None = field(default=None, repr=False)
+
+    @property
+    def url_index(self) -> dict[str, str]:
+        """Site-relative URL -> page name."""
+        if self._url_index is None:
+            self._url_index = {p.url: p.name for p in self.pages.values()}
+        return self._url_index
+
+    def known(self, name: str) -> bool:
+        """A page name that exists, even if it is not in this build."""
+        name = name.strip("/")
+        return name in self.pages or name in self.left_out or name in self.broken
 
     def articles(self) -> list[Page]:
         """Pages of sections (not platforms), newest first, name as tie-break."""
@@ -89,9 +103,11 @@ def is_page_name(value: str) -> bool:
 def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today: dt.date,
                 include_drafts: bool, problems: Problems) -> SiteGraph:
     graph = SiteGraph(config, data, today)
-    all_docs = {d.name: d for d in docs}
     by_url: dict[str, Page] = {}
     for doc in sorted(docs, key=lambda d: d.src_path):
+        if not doc.valid:
+            graph.broken.add(doc.name)
+            continue
         url = url_of(doc)
         page = Page(doc, url, url.lstrip("/") + "index.html", status_of(doc, today))
         if page.status != PUBLISHED and not include_drafts:
@@ -99,8 +115,10 @@ def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today:
             continue
         other = by_url.get(url)
         if other is not None:
-            problems.error(doc.site_path, 1, f"two pages have the URL {url}: this one and {other.doc.site_path}")
-            problems.error(other.doc.site_path, 1, f"two pages have the URL {url}: this one and {doc.site_path}")
+            problems.error(doc.site_path, doc.line("slug") if doc.meta.get("slug") else 1,
+                           f"two pages have the URL {url}: this one and {other.doc.site_path}")
+            problems.error(other.doc.site_path, other.doc.line("slug") if other.meta.get("slug") else 1,
+                           f"two pages have the URL {url}: this one and {doc.site_path}")
             continue
         by_url[url] = page
         graph.pages[doc.name] = page
@@ -109,7 +127,10 @@ def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today:
 
     _check_data(graph, problems)
     for page in graph.pages.values():
-        _link_page(graph, page, all_docs, problems)
+        _link_page(graph, page, problems)
+    for doc in docs:
+        if not doc.valid:  # still worth checking what it names; never linked
+            _resolve_names(graph, doc, problems)
     for name, refs in graph.references.items():
         for ref in refs:
             graph.backlinks.setdefault(ref, []).append(name)
@@ -130,33 +151,50 @@ def _check_data(graph: SiteGraph, problems: Problems) -> None:
     data, config = graph.data, graph.config
     for key, callout in data.callouts.items():
         cta = callout.get("cta")
-        if cta and is_page_name(cta) and _page_by_name(graph, cta) is None:
-            path, line = data.place("callouts", key)
+        if cta and is_page_name(cta) and not graph.known(cta):
+            path, line = data.place("callouts", key, "cta")
             problems.error(path, line, f"callout '{key}': unknown page '{cta}'{did_you_mean(cta, graph.pages)}")
+    for i, item in enumerate(config.nav):
+        if is_page_name(item["url"]) and not graph.known(item["url"]):
+            problems.error("content/site.yaml", config.nav_lines.get(i, 1),
+                           f"nav item '{item['title']}': unknown page '{item['url']}'"
+                           f"{did_you_mean(item['url'], graph.pages)}")
     oldest = graph.today - dt.timedelta(days=config.stat_max_age_days)
     for key, stat in data.stats.items():
         if stat["as_of"] < oldest:
-            path, line = data.place("stats", key)
+            path, line = data.place("stats", key, "as_of")
             problems.warning(path, line, f"stat '{key}' is from {stat['as_of'].isoformat()}, older than "
                                          f"{config.stat_max_age_days} days: check the figure and update as_of")
 
 
-def _page_by_name(graph: SiteGraph, name: str) -> Page | None:
-    name = name.strip("/")
-    return graph.pages.get(name) or graph.left_out.get(name)
+def _link_page(graph: SiteGraph, page: Page, problems: Problems) -> None:
+    """Record the page's edges: platforms it features, pages it references, tags."""
+    featured, refs = _resolve_names(graph, page.doc, problems)
+    url_index = graph.url_index
+    for link in page.doc.links:
+        target = url_index.get(link.split("#", 1)[0].split("?", 1)[0])
+        if target and target != page.name:
+            refs.append(target)
+    graph.featured[page.name] = list(dict.fromkeys(featured))
+    graph.references[page.name] = list(dict.fromkeys(refs))
+    if page.doc.kind == "article":
+        for tag in page.meta.get("tags", []):
+            slug = slugify(tag)
+            graph.tag_names.setdefault(slug, tag)
+            graph.tags.setdefault(slug, []).append(page.name)
 
 
-def _link_page(graph: SiteGraph, page: Page, all_docs: dict, problems: Problems) -> None:
-    doc, meta, path = page.doc, page.meta, page.doc.site_path
-    data = graph.data
-    if meta.get("author") and meta["author"] not in data.authors:
+def _resolve_names(graph: SiteGraph, doc: Document, problems: Problems) -> tuple[list[str], list[str]]:
+    """Check every name a document uses; return the platforms and pages it names."""
+    meta, path, data = doc.meta, doc.site_path, graph.data
+    if meta.get("author") and not data.known("authors", meta["author"]):
         problems.error(path, doc.line("author"),
                        f"unknown author '{meta['author']}'{did_you_mean(meta['author'], data.authors)}")
     featured: list[str] = []
     for i, key in enumerate(meta.get("platforms", [])):
         if key in graph.platforms:
             featured.append(key)
-        else:
+        elif not graph.known(f"platforms/{key}"):
             problems.error(path, doc.line("platforms", i),
                            f"unknown platform '{key}'{did_you_mean(key, graph.platforms)}")
     refs: list[str] = []
@@ -164,32 +202,21 @@ def _link_page(graph: SiteGraph, page: Page, all_docs: dict, problems: Problems)
         if sc.name == "platform":
             if sc.arg in graph.platforms:
                 featured.append(sc.arg)
-            else:
+            elif not graph.known(f"platforms/{sc.arg}"):
                 problems.error(path, sc.line, f"unknown platform '{sc.arg}'{did_you_mean(sc.arg, graph.platforms)}")
-        elif sc.name == "callout" and sc.arg not in data.callouts:
+        elif sc.name == "callout" and not data.known("callouts", sc.arg):
             problems.error(path, sc.line, f"unknown callout '{sc.arg}'{did_you_mean(sc.arg, data.callouts)}")
-        elif sc.name == "stat" and sc.arg not in data.stats:
+        elif sc.name == "stat" and not data.known("stats", sc.arg):
             problems.error(path, sc.line, f"unknown stat '{sc.arg}'{did_you_mean(sc.arg, data.stats)}")
     for i, source in enumerate(meta.get("sources", [])):
         if "ref" in source:
-            target = _page_by_name(graph, source["ref"])
-            if target is None:
+            ref = source["ref"].strip("/")
+            if not graph.known(ref):
                 problems.error(path, doc.line("sources", i, "ref"),
-                               f"unknown page '{source['ref']}'{did_you_mean(source['ref'], graph.pages)}")
-            elif target.name in graph.pages:
-                refs.append(target.name)
-    url_index = {p.url: p.name for p in graph.pages.values()}
-    for link in doc.links:
-        target = url_index.get(link.split("#", 1)[0].split("?", 1)[0])
-        if target and target != page.name:
-            refs.append(target)
-    graph.featured[page.name] = list(dict.fromkeys(featured))
-    graph.references[page.name] = list(dict.fromkeys(refs))
-    if doc.kind == "article":
-        for tag in meta.get("tags", []):
-            slug = slugify(tag)
-            graph.tag_names.setdefault(slug, tag)
-            graph.tags.setdefault(slug, []).append(page.name)
+                               f"unknown page '{source['ref']}'{did_you_mean(ref, graph.pages)}")
+            elif ref in graph.pages:
+                refs.append(ref)
+    return featured, refs
 
 
 def _relate(graph: SiteGraph) -> None:

@@ -6,6 +6,7 @@ to absolute line numbers, so validation can point at the offending key.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import yaml
 
@@ -15,6 +16,10 @@ except AttributeError:  # pragma: no cover - pure-Python PyYAML
     _Loader = yaml.SafeLoader
 
 Lines = dict[tuple, int]
+# lines[path + (VALUE,)]: the line where the value of ``path`` starts (for a
+# block scalar ``a: |`` the line after the key).
+VALUE = "\x00value"
+_BAD_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[Tt ].*)?$")
 
 
 class YamlError(Exception):
@@ -31,14 +36,17 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[object, Lines]:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Something opened and never closed ("…, [, {) is best shown where it opened.
+        opened = exc.context and ("quoted scalar" in exc.context or "flow" in exc.context)
+        mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
-        problem = exc.problem or exc.context or "cannot be parsed"
-        raise YamlError(line, f"invalid YAML: {problem}") from None
+        problem = " ".join(part for part in (exc.problem, exc.context if opened else None) if part)
+        raise YamlError(line, f"invalid YAML: {problem or 'cannot be parsed'}") from None
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
         raise YamlError(first_line, f"invalid YAML: {exc}") from None
     except (ValueError, TypeError, OverflowError) as exc:  # a timestamp like 2026-13-45
-        raise YamlError(first_line, f"invalid YAML value: {exc}") from None
+        line, text_value = _bad_scalar(loader_node(text), first_line)
+        raise YamlError(line, f"invalid date {text_value!r}: {exc}") from None
     finally:
         loader.dispose()
     lines: Lines = {}
@@ -47,13 +55,46 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[object, Lines]:
     return value, lines
 
 
+def loader_node(text: str):
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _bad_scalar(node, first_line: int) -> tuple[int, str]:
+    """The first date-like scalar that is not a real date (2026-13-45)."""
+    todo = [node]
+    while todo:
+        n = todo.pop(0)
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                todo.extend((k, v))
+        elif isinstance(n, yaml.SequenceNode):
+            todo.extend(n.value)
+        elif isinstance(n, yaml.ScalarNode) and n.tag.endswith(":timestamp") and _BAD_DATE.match(n.value):
+            try:
+                dt.date(*map(int, n.value[:10].split("-")))
+            except ValueError:
+                return first_line + n.start_mark.line, n.value
+    return first_line, ""
+
+
 def _walk(node, path: tuple, first_line: int, lines: Lines) -> None:
     lines[path] = first_line + node.start_mark.line
     if isinstance(node, yaml.MappingNode):
+        seen: set = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key in seen:
+                raise YamlError(first_line + key_node.start_mark.line,
+                                f"duplicate key '{key}': each key may appear once")
+            seen.add(key)
             _walk(value_node, path + (key,), first_line, lines)
             lines[path + (key,)] = first_line + key_node.start_mark.line
+            block = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">")
+            lines[path + (key, VALUE)] = first_line + value_node.start_mark.line + block
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, path + (i,), first_line, lines)

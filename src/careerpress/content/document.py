@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import Problem, Problems
-from ..yamlfile import YamlError, load_yaml
+from ..yamlfile import VALUE, YamlError, load_yaml
 from .discover import SourceFile
 from .markdown import Heading, MarkdownRenderer, Shortcode
 
@@ -34,6 +34,7 @@ class Document:
     links: list[str]              # site-relative paths the body links to
     faqs: list[dict]              # {q, a_html}
     words: int
+    valid: bool = True            # False: its frontmatter has errors; known by name, never rendered
 
     @property
     def site_path(self) -> str:
@@ -119,6 +120,7 @@ def parse_document(source: SourceFile, md: MarkdownRenderer) -> tuple[Document |
                            path, lines, problems)
     if meta is None:
         return None, problems.items
+    valid = not problems.errors
     if kind == "platform":
         meta.setdefault("title", f"{meta.get('name', name)} review")
         if meta.get("pitch"):
@@ -137,12 +139,11 @@ def parse_document(source: SourceFile, md: MarkdownRenderer) -> tuple[Document |
     doc = Document(
         src_path=source.src_path, name=name, section=section, kind=kind, meta=meta, lines=lines,
         body_html=out.html, headings=out.headings, shortcodes=shortcodes,
-        links=[link for link, _ in out.links], faqs=faqs, words=words,
+        links=[link for link, _ in out.links], faqs=faqs, words=words, valid=valid,
     )
     return doc, problems.items
 
 
 def _value_line(lines: dict, path: tuple) -> int:
-    # An answer written on the key's line ("a: text") starts there; a block scalar
-    # ("a: |") starts a line later — Markdown lines inside it count from there.
-    return lines.get(path, 1)
+    """Where an answer's text starts: the key's line, or the next for ``a: |``."""
+    return lines.get(path + (VALUE,), lines.get(path, 1))
