@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import SITES, run, tree
+from conftest import REPO, SITES, generated, run, tree
 
 CASES = sorted(p.name for p in SITES.iterdir() if (p / "content").is_dir())
 PROBLEM = re.compile(r"^\S+:\d+: (error|warning): ", re.M)
@@ -45,7 +45,15 @@ def test_golden(case, site):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert not PROBLEM.findall(result.stderr), f"a golden site should build cleanly:\n{result.stderr}"
-    assert_same_tree(tree(built / "public"), tree(SITES / case / "expected"), case)
+    assert_same_tree(generated(built), tree(SITES / case / "expected"), case)
+
+
+def test_static_files_are_copied_as_they_are(site):
+    built = site("basic")
+    assert run(["build"], cwd=built).returncode == 0
+    out = tree(built / "public")
+    for name, data in tree(REPO / "static").items():
+        assert out[name] == data, name
 
 
 def test_jobs_do_not_change_output(site):
@@ -53,7 +61,7 @@ def test_jobs_do_not_change_output(site):
     built = site("basic")
     result = run(["build", "--jobs", "2"], cwd=built)
     assert result.returncode == 0, result.stderr
-    assert_same_tree(tree(built / "public"), tree(SITES / "basic" / "expected"), "basic --jobs 2")
+    assert_same_tree(generated(built), tree(SITES / "basic" / "expected"), "basic --jobs 2")
 
 
 def test_basic_leaves_out_drafts_and_future_pages():

@@ -100,10 +100,11 @@ def _site_dir(value: str) -> Path:
 
 
 def _out_dir(value: str, site: Path) -> Path:
-    out = Path(value).absolute()
-    for protected in (site, site / "content", site / "templates", site / "static"):
-        if out == protected or out in protected.parents:
-            raise UsageError(f"--out {value} would replace the site's own files; choose a separate folder")
+    out = Path(value).resolve()
+    site = site.resolve()
+    sources = [site / "content", site / "templates", site / "static"]
+    if out == site or out in site.parents or any(out == s or s in out.parents or out in s.parents for s in sources):
+        raise UsageError(f"--out {value} would overwrite or sit inside the site's own files; choose a separate folder")
     return out
 
 

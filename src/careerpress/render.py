@@ -95,7 +95,7 @@ class Renderer:
     # ------------------------------------------------------------ views
     def _site_view(self) -> dict:
         c, data = self.config, self.graph.data
-        nav_deps: set[str] = set()
+        nav_deps = self.site_deps = set()
         return {
             "title": c.title, "description": c.description, "language": c.language,
             "base_url": c.base_url, "base_path": c.base_path, "disclosure": c.disclosure,
@@ -178,16 +178,16 @@ class Renderer:
 
     # ------------------------------------------------------------ pages
     def render_page(self, page: Page) -> RenderedFile:
-        deps: set[str] = {page.doc.site_path, SITE_YAML, JOBS_YAML}
+        deps: set[str] = {page.doc.site_path, SITE_YAML, JOBS_YAML, *self.site_deps}
         doc, m = page.doc, page.meta
-        body, affiliate = self._fill_shortcodes(page, deps)
+        body, faqs, affiliate = self._fill_shortcodes(page, deps)
         featured = [self.platform_view(k, deps) for k in m.get("platforms", []) if k in self.graph.platforms]
         affiliate = affiliate or any(p["affiliate"] for p in featured)
         related = [self.summary_view(n, deps) for n in self.graph.related.get(doc.name, [])]
         backlinks = [self.summary_view(n, deps) for n in self.graph.backlinks.get(doc.name, [])]
         deps.add(f"related:{doc.name}")
         deps.add(f"backlinks:{doc.name}")
-        faq_html = self._faq_html(page, deps) if doc.faqs and not _has_faq_marker(doc) else Markup("")
+        faq_html = self._faq_html(faqs, deps) if not _has_faq_marker(doc) else Markup("")
         long_piece = len(doc.headings) >= TOC_MIN_HEADINGS and doc.words >= TOC_MIN_WORDS
         crumbs = self.breadcrumbs(page)
         view = {
@@ -203,7 +203,7 @@ class Renderer:
             "noindex": bool(m.get("noindex")) or page.status != PUBLISHED,
             "reading_time": max(1, round(doc.words / WORDS_PER_MINUTE)),
             "toc": _toc(doc.headings) if long_piece else [],
-            "faqs": [{"q": f["q"], "a": Markup(f["a_html"])} for f in doc.faqs],
+            "faqs": faqs,
             "sources": self.sources_view(page, deps),
             "platforms": featured,
             "affiliate": affiliate,
@@ -226,9 +226,11 @@ class Renderer:
     def _featuring(self, key: str) -> list[str]:
         return [p.name for p in self.graph.articles() if key in self.graph.featured.get(p.name, ())]
 
-    def _fill_shortcodes(self, page: Page, deps: set[str]) -> tuple[Markup, bool]:
+    def _fill_shortcodes(self, page: Page, deps: set[str]) -> tuple[Markup, list[dict], bool]:
+        """The body and FAQ answers with every shortcode marker filled in."""
         by_index = {sc.index: sc for sc in page.doc.shortcodes}
         affiliate = False
+        faqs: list[dict] = []
 
         def fill(m: re.Match) -> str:
             nonlocal affiliate
@@ -254,17 +256,15 @@ class Renderer:
             if sc.name == "jobs-count":
                 return str(len(self.graph.data.jobs))
             if sc.name == "faq":
-                return self._faq_html(page, deps)
+                return self._faq_html(faqs, deps)
             return ""
 
+        # Answers first: the body's {{< faq >}} shows them filled in.
+        faqs.extend({"q": f["q"], "a": Markup(MARKER.sub(fill, f["a_html"]))} for f in page.doc.faqs)
         body = MARKER.sub(fill, page.doc.body_html)
-        for faq in page.doc.faqs:
-            if MARKER.search(faq["a_html"]):
-                faq["a_html"] = MARKER.sub(fill, faq["a_html"])
-        return Markup(body), affiliate
+        return Markup(body), faqs, affiliate
 
-    def _faq_html(self, page: Page, deps: set[str]) -> Markup:
-        faqs = [{"q": f["q"], "a": Markup(MARKER.sub("", f["a_html"]))} for f in page.doc.faqs]
+    def _faq_html(self, faqs: list[dict], deps: set[str]) -> Markup:
         if not faqs:
             return Markup("")
         return Markup(self._render("partials/faq.html", deps, site=self.site, faqs=faqs))

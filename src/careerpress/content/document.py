@@ -129,17 +129,21 @@ def parse_document(source: SourceFile, md: MarkdownRenderer) -> tuple[Document |
     out = md.convert(body, path, body_line)
     problems.extend(out.problems)
     shortcodes = list(out.shortcodes)
+    links = [link for link, _ in out.links]
     faqs = []
     for i, faq in enumerate(meta.get("faqs", [])):
+        if "q" not in faq or "a" not in faq:
+            continue  # reported by the schema
         answer = md.convert(faq["a"], path, _value_line(lines, ("faqs", i, "a")), len(shortcodes))
         problems.extend(out_problem for out_problem in answer.problems)
         shortcodes.extend(answer.shortcodes)
+        links.extend(link for link, _ in answer.links)
         faqs.append({"q": faq["q"], "a_html": answer.html})
     words = len(_TAGS.sub(" ", out.html).split())
     doc = Document(
         src_path=source.src_path, name=name, section=section, kind=kind, meta=meta, lines=lines,
         body_html=out.html, headings=out.headings, shortcodes=shortcodes,
-        links=[link for link, _ in out.links], faqs=faqs, words=words, valid=valid,
+        links=links, faqs=faqs, words=words, valid=valid,
     )
     return doc, problems.items
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
 
 from ..errors import Problem, ERROR
 
@@ -30,7 +29,11 @@ SHORTCODES: dict[str, tuple[int, bool]] = {
 SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[^\s>]*)(?P<args>(?:\s+[^\s>]+)*)\s*>\}\}")
 MARKER = re.compile(r"<!--cp:sc:(\d+)-->")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_FENCE = re.compile(r"^\s*(`{3,}(?=[^`]*$)|~{3,})")  # a backtick fence's info string has no backtick
+# An HTML tag, and in it href="/…" or src='/…' (not "//host"). Code is escaped
+# by the time this runs (&lt;a …), so only real tags match.
+_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+_SITE_LINK = re.compile(r"""(\s(?:href|src)\s*=\s*)(["']?)(/(?!/)[^"'\s>]*)""", re.I)
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d+[.)])\s")
 # A link whose target runs script: Markdown ](javascript:…), a reference
 # definition, or an HTML attribute. Writers never need one; it is an error.
@@ -181,30 +184,13 @@ def _link_text(line: str) -> str:
     return re.sub(r"[\t\r\n]", "", html.unescape(_CODE_SPAN.sub("", line)))
 
 
-class _LinkTreeprocessor(Treeprocessor):
-    """Prefixes site-relative links with the base path and records them."""
-
-    def __init__(self, md, state: _State, base_path: str):
-        super().__init__(md)
-        self.state, self.base_path = state, base_path
-
-    def run(self, root):
-        for el in root.iter():
-            for attr in ("href", "src"):
-                value = el.get(attr)
-                if value and value.startswith("/") and not value.startswith("//"):
-                    self.state.links.append(value)
-                    el.set(attr, self.base_path + value[1:])
-
-
 class _CareerpressExtension(Extension):
-    def __init__(self, state: _State, base_path: str):
+    def __init__(self, state: _State):
         super().__init__()
-        self.state, self.base_path = state, base_path
+        self.state = state
 
     def extendMarkdown(self, md):
         md.preprocessors.register(_ShortcodePreprocessor(md, self.state), "careerpress_shortcodes", 35)
-        md.treeprocessors.register(_LinkTreeprocessor(md, self.state, self.base_path), "careerpress_links", 4)
 
 
 class MarkdownRenderer:
@@ -212,13 +198,14 @@ class MarkdownRenderer:
 
     def __init__(self, base_path: str = "/"):
         self.state = _State()
+        self.base_path = base_path
         self.md = markdown.Markdown(
             extensions=[
                 "tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "md_in_html",
                 "sane_lists",
                 "toc",
                 "codehilite",
-                _CareerpressExtension(self.state, base_path),
+                _CareerpressExtension(self.state),
             ],
             extension_configs={
                 "toc": {"permalink": "#", "permalink_class": "anchor",
@@ -232,10 +219,17 @@ class MarkdownRenderer:
         """Convert ``text`` whose first line is line ``first_line`` of ``path``."""
         self.md.reset()
         self.state.reset(path, first_line, first_index)
-        html = self.md.convert(text)
+        html = _TAG.sub(lambda tag: _SITE_LINK.sub(self._prefix, tag.group(0)), self.md.convert(text))
         headings = [Heading(t["level"], t["id"], t["name"]) for t in _flatten(getattr(self.md, "toc_tokens", []))]
         st = self.state
         return Rendered(html, list(st.shortcodes), headings, [(link, 0) for link in st.links], list(st.problems))
+
+    def _prefix(self, m: re.Match) -> str:
+        """Record a site-relative link and give it the base path. Runs on the
+        HTML, so raw HTML links a writer typed get it too; code is escaped by
+        then and never matches."""
+        self.state.links.append(html.unescape(m.group(3)))
+        return f"{m.group(1)}{m.group(2)}{self.base_path}{m.group(3)[1:]}"
 
 
 def _flatten(tokens):
