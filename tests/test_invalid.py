@@ -71,7 +71,7 @@ def test_every_case_has_expected_errors():
             assert all(": warning: " in line for line in lines), f"{case}: warn_ cases hold warnings only"
 
 
-@pytest.mark.parametrize("case", _cases(lines=False))
+@pytest.mark.parametrize("case", list(_cases(lines=False)))
 def test_build_fails_and_keeps_previous_output(case, tmp_path_factory):
     site, before, result = failed_build(case, tmp_path_factory)
     assert "Traceback" not in result.stderr, result.stderr
@@ -81,13 +81,13 @@ def test_build_fails_and_keeps_previous_output(case, tmp_path_factory):
     assert not leftovers, f"temporary output folders left behind: {leftovers}"
 
 
-@pytest.mark.parametrize("case", _cases(lines=True))
+@pytest.mark.parametrize("case", list(_cases(lines=True)))
 def test_build_reports_expected_lines(case, tmp_path_factory):
     _, _, result = failed_build(case, tmp_path_factory)
     assert problem_lines(result.stderr) == expected_lines(case), result.stderr
 
 
-@pytest.mark.parametrize("case", _cases(lines=True))
+@pytest.mark.parametrize("case", list(_cases(lines=True)))
 def test_check_reports_same_lines(case, tmp_path_factory):
     site = copy_site(INVALID / case, tmp_path_factory.mktemp(case) / "site")
     result = run(["check", *strict_args(case)], cwd=site)
