@@ -50,6 +50,7 @@ class BuildOptions:
     strict: bool = False
     jobs: int = 0                      # 0: every core
     clean: bool = False
+    search: bool = True                # build the Pagefind index
     today: dt.date = field(default_factory=lambda: build_date())
 
 

@@ -20,6 +20,8 @@ from .content.document import Document
 from .errors import Problems, did_you_mean
 
 PUBLISHED, DRAFT, SCHEDULED = "published", "draft", "scheduled"
+# Folders whose URLs careerpress generates itself (/tags/x/, /jobs/ …).
+RESERVED_SECTIONS = ("authors", "go", "jobs", "page", "pagefind", "search", "tags")
 RELATED_COUNT = 3
 
 
@@ -107,6 +109,10 @@ def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today:
     for doc in sorted(docs, key=lambda d: d.src_path):
         if not doc.valid:
             graph.broken.add(doc.name)
+            continue
+        if doc.name.split("/", 1)[0] in RESERVED_SECTIONS:
+            problems.error(doc.site_path, 1, f"content/{doc.name.split('/', 1)[0]}/ is reserved for pages "
+                                             f"careerpress makes itself; move this page to another folder")
             continue
         url = url_of(doc)
         page = Page(doc, url, url.lstrip("/") + "index.html", status_of(doc, today))

@@ -16,7 +16,8 @@ from .content import Document, SourceFile, discover_sources, load_data, parse_do
 from .content.markdown import MarkdownRenderer
 from .errors import Problem, Problems
 from .graph import SiteGraph, build_graph
-from .render import Renderer, RenderedFile, TemplateProblem, make_environment, render_pages
+from .render import RenderedFile, TemplateProblem, render_site
+from .search import SearchIndexFailed, build_search_index
 from .write import Copy, OutputCollision, check_collisions, write_site
 
 PARALLEL_THRESHOLD = 64   # below this many pages a pool costs more than it saves
@@ -124,24 +125,27 @@ def build(options: BuildOptions, write: bool = True) -> BuildResult:
     config, graph, assets = load_site(options, problems, clock)
     if graph is None or problems.fails(options.strict):
         return BuildResult(problems.sorted(), False, timings=clock.timings)
-    templates = options.site_dir / "templates"
-    renderer = Renderer(graph, make_environment(templates), templates)
     try:
-        files: list[RenderedFile] = render_pages(graph, renderer)
+        files: list[RenderedFile] = render_site(graph, options.site_dir / "templates")
     except TemplateProblem as exc:
         problems.extend([exc.problem])
         return BuildResult(problems.sorted(), False, timings=clock.timings)
     clock.lap("render")
     copies = copies_for(options.site_dir, graph, assets)
-    origin = {p.out_path: p.doc.site_path for p in graph.pages.values()}
     try:
-        check_collisions(files, copies, lambda f: origin.get(f.out_path, f.out_path))
+        check_collisions(files, copies)
     except OutputCollision as exc:
-        problems.error(exc.second, 1, f"writes {exc.out_path}, which {exc.first} writes too")
+        source, other = (exc.first, exc.second) if exc.second.startswith("careerpress") else (exc.second, exc.first)
+        problems.error(source, 1, f"writes {exc.out_path}, which {other} writes too")
         return BuildResult(problems.sorted(), False, timings=clock.timings)
     count = 0
     if write:
-        count = write_site(files, copies, options.out_dir)
+        try:
+            count = write_site(files, copies, options.out_dir,
+                               finish=build_search_index if options.search else None)
+        except SearchIndexFailed as exc:
+            problems.error("public", 1, str(exc))
+            return BuildResult(problems.sorted(), False, timings=clock.timings)
     clock.lap("write")
     return BuildResult(problems.sorted(), True, pages=len(graph.pages), files=count, timings=clock.timings,
                        records={f.out_path: f.deps for f in files}, graph=graph)

@@ -11,9 +11,9 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
-from .render import RenderedFile
+from .render.types import RenderedFile
 
 
 @dataclass(frozen=True)
@@ -29,19 +29,20 @@ class OutputCollision(Exception):
         self.out_path, self.first, self.second = out_path, first, second
 
 
-def check_collisions(files: Iterable[RenderedFile], copies: Iterable[Copy], origin_of) -> None:
+def check_collisions(files: Iterable[RenderedFile], copies: Iterable[Copy]) -> None:
     """Two sources claiming one output path is a mistake, never a silent overwrite."""
     claimed: dict[str, str] = {}
-    for f in files:
-        claimed[f.out_path] = origin_of(f)
-    for c in copies:
-        if c.out_path in claimed:
-            raise OutputCollision(c.out_path, claimed[c.out_path], c.origin)
-        claimed[c.out_path] = c.origin
+    for out_path, origin in [*((f.out_path, f.origin or f"careerpress's /{f.out_path}") for f in files),
+                             *((c.out_path, c.origin) for c in copies)]:
+        if out_path in claimed:
+            raise OutputCollision(out_path, claimed[out_path], origin)
+        claimed[out_path] = origin
 
 
-def write_site(files: Iterable[RenderedFile], copies: Iterable[Copy], out_dir: Path) -> int:
-    """Write every file into a temporary folder, then swap it in. Returns the file count."""
+def write_site(files: Iterable[RenderedFile], copies: Iterable[Copy], out_dir: Path,
+               finish: Callable[[Path], None] | None = None) -> int:
+    """Write every file into a temporary folder, let ``finish`` add to it (the
+    search index), then swap it in. Returns the file count."""
     out_dir = out_dir.absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
@@ -62,6 +63,8 @@ def write_site(files: Iterable[RenderedFile], copies: Iterable[Copy], out_dir: P
                 made.add(target.parent)
             shutil.copyfile(c.src, target)
             count += 1
+        if finish is not None:
+            finish(tmp)
         os.chmod(tmp, 0o755)
         _swap(tmp, out_dir)
     except BaseException:

@@ -1,0 +1,90 @@
+"""The Jinja environment, template errors as Problems, and template dependencies."""
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+import jinja2
+import jinja2.meta
+
+from ..errors import ERROR, Problem
+
+
+class TemplateProblem(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
+    env.filters["monthyear"] = lambda d: f"{d:%b} {d.year}" if d else ""
+    env.filters["rfc3339"] = lambda d: f"{d.isoformat()}T00:00:00Z" if d else ""
+    return env
+
+
+class Templates:
+    """Renders templates by name; maps Jinja's errors to ``templates/x.html:LINE``."""
+
+    def __init__(self, env: jinja2.Environment, templates_dir: Path):
+        self.env, self.dir = env, templates_dir
+        self._deps: dict[str, frozenset[str]] = {}
+
+    def render(self, name: str, deps: set[str], **context) -> str:
+        deps |= self.deps(name)
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(Problem(self._site_path(exc.filename or exc.name or name), exc.lineno or 1,
+                                          ERROR, f"template syntax error: {exc.message}")) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(Problem(f"templates/{name}", 1, ERROR,
+                                          f"missing template '{exc.name}'")) from None
+        except jinja2.UndefinedError as exc:
+            path, line = self._frame(exc, name)
+            raise TemplateProblem(Problem(path, line, ERROR, f"template error: {exc.message}")) from None
+
+    def deps(self, name: str) -> frozenset[str]:
+        """The template and every template it extends, includes or imports."""
+        if name not in self._deps:
+            seen: set[str] = set()
+            todo = [name]
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                try:
+                    source = self.env.loader.get_source(self.env, current)[0]
+                    ast = self.env.parse(source)
+                except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
+                    continue  # reported when the template is rendered
+                todo.extend(t for t in jinja2.meta.find_referenced_templates(ast) if t)
+            self._deps[name] = frozenset(f"templates/{t}" for t in seen)
+        return self._deps[name]
+
+    def _site_path(self, filename: str) -> str:
+        try:
+            return "templates/" + Path(filename).resolve().relative_to(self.dir.resolve()).as_posix()
+        except ValueError:
+            return "templates/" + posixpath.basename(filename)
+
+    def _frame(self, exc: BaseException, name: str) -> tuple[str, int]:
+        """The innermost template frame of the traceback: where the error is."""
+        tb, found = exc.__traceback__, (f"templates/{name}", 1)
+        roots = (str(self.dir.resolve()), str(self.dir))
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.startswith(roots):
+                found = (self._site_path(filename), tb.tb_lineno)
+            tb = tb.tb_next
+        return found
