@@ -106,15 +106,23 @@ def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile]) -> list[C
                 p = Path(dirpath) / name
                 rel = p.relative_to(static).as_posix()
                 copies.append(Copy(p, rel, f"static/{rel}"))
-    bundles = {p.doc.src_path.rsplit("/", 1)[0]: p for p in graph.pages.values()
+    # A bundle's files follow its page (to the page's URL, slug included); the
+    # files of a bundle left out of this build (a draft) are left out too.
+    bundles = {p.doc.src_path[: -len("/index.md")]: p for p in graph.pages.values()
                if p.doc.src_path.endswith("/index.md")}
+    left_out = {p.doc.src_path[: -len("/index.md")] for p in graph.left_out.values()
+                if p.doc.src_path.endswith("/index.md")}
     for asset in assets:
-        folder, _, name = asset.src_path.rpartition("/")
-        owner = bundles.get(folder)
-        if owner is not None:
-            copies.append(Copy(asset.abs_path, owner.url.lstrip("/") + name, asset.site_path))
-        elif not any(folder == b or folder.startswith(b + "/") for b in bundles) and \
-                all(left.doc.src_path.rsplit("/", 1)[0] != folder for left in graph.left_out.values()):
+        parts = asset.src_path.split("/")
+        for cut in range(len(parts) - 1, 0, -1):
+            folder = "/".join(parts[:cut])
+            if folder in bundles:
+                rest = "/".join(parts[cut:])
+                copies.append(Copy(asset.abs_path, bundles[folder].url.lstrip("/") + rest, asset.site_path))
+                break
+            if folder in left_out:
+                break
+        else:
             copies.append(Copy(asset.abs_path, asset.src_path, asset.site_path))
     return copies
 
