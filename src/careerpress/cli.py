@@ -55,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="fail on warnings too (for CI)")
     b.add_argument("--jobs", type=_jobs, default=0, help="processes to use (default: every core)")
     b.add_argument("--clean", action="store_true", help="ignore the incremental cache and build from scratch")
+    b.add_argument("--no-search", dest="search", action="store_false",
+                   help="skip the Pagefind search index (faster local builds)")
 
     c = sub.add_parser("check", help="report every problem in the content; write nothing")
     _site_arg(c)
@@ -127,7 +129,7 @@ def cmd_build(args, site: Path) -> int:
     from .pipeline import build
     out = _out_dir(args.out, site)
     options = BuildOptions(site_dir=site, out_dir=out, base_url=args.base_url, drafts=args.drafts,
-                           strict=args.strict, jobs=args.jobs, clean=args.clean)
+                           strict=args.strict, jobs=args.jobs, clean=args.clean, search=args.search)
     if not _quiet():
         print(f"Building {site.name or site} …", file=sys.stderr)
     result = build(options)
