@@ -32,76 +32,114 @@ def newest(pages: list[Page]) -> dt.date | None:
     return max((d for d in dates if d), default=None)
 
 
-def render_listing(views: Views, templates: Templates, sitemap: list[Listed], *, first: str, key: str,
-                   title: str, description: str, crumbs: list[dict], pages: list[Page],
-                   template: str = "list.html", **extra) -> list[RenderedFile]:
-    """One listing, split into pages of ``page_size``: /x/, /x/page/2/ …"""
+@dataclass(frozen=True)
+class Listing:
+    """A paginated listing: which pages it shows, in order, and how it is titled."""
+    key: str                  # section:articles, tag:rlhf, author:maya
+    first: str                # /articles/ (page 2 is /articles/page/2/)
+    title: str
+    description: str
+    crumbs: tuple
+    names: tuple[str, ...]
+    extra: tuple = ()         # (name, value) pairs for the template
+
+
+def plan_listings(views: Views) -> list[Listing]:
+    """Every section, tag and author listing. Also what the incremental build
+    fingerprints: a listing's pages change when its ``names`` change."""
+    graph, site = views.graph, views.config
+    home = views.crumb("Home", "/")
+    articles = graph.articles()
+    plans = []
+    for section in sorted({p.doc.section for p in articles}):
+        title = views.section_title(section)
+        plans.append(Listing(
+            f"section:{section}", f"/{section}/", title, f"Every piece in {title} from {site.title}, newest first.",
+            (home, views.crumb(title, f"/{section}/")),
+            tuple(p.name for p in articles if p.doc.section == section)))
+    topics = views.crumb("Topics", "/tags/")
+    for slug in sorted(graph.tags):
+        name = graph.tag_names[slug]
+        plans.append(Listing(
+            f"tag:{slug}", f"/tags/{slug}/", f"Topic: {name}", f"Guides and articles about {name} from {site.title}.",
+            (home, topics, views.crumb(name, f"/tags/{slug}/")), tuple(graph.tags[slug])))
+    people = views.crumb("Authors", "/authors/")
+    for key in sorted(graph.data.authors):
+        author = views.author(key, set())
+        plans.append(Listing(
+            f"author:{key}", f"/authors/{key}/", author["name"],
+            author["bio"] or f"Articles by {author['name']} for {site.title}.",
+            (home, people, views.crumb(author["name"], f"/authors/{key}/")),
+            tuple(p.name for p in articles if p.meta.get("author") == key), (("author_key", key),)))
+    return plans
+
+
+def render_listing(views: Views, templates: Templates, sitemap: list[Listed], listing: Listing,
+                   only: set[int] | None = None) -> list[RenderedFile]:
+    """The pages of one listing, ``page_size`` entries each: /x/, /x/page/2/ …
+    (only the page numbers in ``only``, when given)."""
+    graph = views.graph
     size = views.config.page_size
-    chunks = [pages[i:i + size] for i in range(0, len(pages), size)] or [[]]
+    names = listing.names
+    chunks = [names[i:i + size] for i in range(0, len(names), size)] or [()]
+    extra = dict(listing.extra)
     files = []
     for number, chunk in enumerate(chunks, 1):
-        deps: set[str] = {*views.site_deps, f"listing:{key}"}
-        path = page_path(first, number)
-        here = crumbs if number == 1 else crumbs + [views.crumb(f"Page {number}", path)]
+        path = page_path(listing.first, number)
+        sitemap.append(Listed(path, newest([graph.pages[n] for n in chunk])))
+        if only is not None and number not in only:
+            continue
+        deps: set[str] = {*views.site_deps, f"listing:{listing.key}"}
+        crumbs = list(listing.crumbs)
+        if number > 1:
+            crumbs.append(views.crumb(f"Page {number}", path))
+        more = {}
+        if "author_key" in extra:
+            more["author"] = views.author(extra["author_key"], deps)
         view = views.base(
-            kind="listing", title=title if number == 1 else f"{title} (page {number})",
-            description=description, path=path, crumbs=here,
-            items=[views.summary(p.name, deps) for p in chunk],
+            kind="listing", title=listing.title if number == 1 else f"{listing.title} (page {number})",
+            description=listing.description, path=path, crumbs=crumbs,
+            items=[views.summary(n, deps) for n in chunk],
             pagination={
                 "number": number, "total": len(chunks),
-                "prev": views.url(page_path(first, number - 1)) if number > 1 else "",
-                "next": views.url(page_path(first, number + 1)) if number < len(chunks) else "",
-                "pages": [{"number": n, "url": views.url(page_path(first, n))} for n in range(1, len(chunks) + 1)],
+                "prev": views.url(page_path(listing.first, number - 1)) if number > 1 else "",
+                "next": views.url(page_path(listing.first, number + 1)) if number < len(chunks) else "",
+                "pages": [{"number": n, "url": views.url(page_path(listing.first, n))}
+                          for n in range(1, len(chunks) + 1)],
             },
-            **extra,
+            **more,
         )
-        html = templates.render(template, deps, site=views.site, page=view)
+        html = templates.render("list.html", deps, site=views.site, page=view)
         files.append(RenderedFile(out_path_of(path), html.encode("utf-8"), frozenset(deps)))
-        sitemap.append(Listed(path, newest(chunk)))
     return files
 
 
 def render_listings(views: Views, templates: Templates, sitemap: list[Listed]) -> list[RenderedFile]:
+    files: list[RenderedFile] = []
+    for listing in plan_listings(views):
+        files += render_listing(views, templates, sitemap, listing)
+    files += render_singles(views, templates, sitemap)
+    return files
+
+
+def render_singles(views: Views, templates: Templates, sitemap: list[Listed]) -> list[RenderedFile]:
+    """The one-off generated pages: cheap, so always rendered."""
     graph, site = views.graph, views.config
     home = views.crumb("Home", "/")
     articles = graph.articles()
     files: list[RenderedFile] = []
-
-    for section in sorted({p.doc.section for p in articles}):
-        title = views.section_title(section)
-        files += render_listing(
-            views, templates, sitemap, first=f"/{section}/", key=f"section:{section}", title=title,
-            description=f"Every piece in {title} from {site.title}, newest first.",
-            crumbs=[home, views.crumb(title, f"/{section}/")],
-            pages=[p for p in articles if p.doc.section == section])
-
-    tags_crumb = views.crumb("Topics", "/tags/")
-    tag_index = []
-    for slug in sorted(graph.tags):
-        name = graph.tag_names[slug]
-        tag_index.append({"name": name, "url": views.url(f"/tags/{slug}/"), "count": len(graph.tags[slug])})
-        files += render_listing(
-            views, templates, sitemap, first=f"/tags/{slug}/", key=f"tag:{slug}", title=f"Topic: {name}",
-            description=f"Guides and articles about {name} from {site.title}.",
-            crumbs=[home, tags_crumb, views.crumb(name, f"/tags/{slug}/")],
-            pages=[graph.pages[n] for n in graph.tags[slug]])
+    tag_index = [{"name": graph.tag_names[slug], "url": views.url(f"/tags/{slug}/"), "count": len(graph.tags[slug])}
+                 for slug in sorted(graph.tags)]
     files.append(_single(views, templates, sitemap, "tags.html", "/tags/", "tags", title="Topics",
-                         description=f"Every topic {site.title} covers.", crumbs=[home, tags_crumb],
-                         tags=tag_index, lastmod=newest(articles)))
-
-    authors_crumb = views.crumb("Authors", "/authors/")
+                         description=f"Every topic {site.title} covers.",
+                         crumbs=[home, views.crumb("Topics", "/tags/")], tags=tag_index, lastmod=newest(articles)))
     author_index, author_deps = [], set()
     for key in sorted(graph.data.authors):
         author = views.author(key, author_deps)
-        written = [p for p in articles if p.meta.get("author") == key]
-        author_index.append({**author, "count": len(written)})
-        files += render_listing(
-            views, templates, sitemap, first=f"/authors/{key}/", key=f"author:{key}", title=author["name"],
-            description=author["bio"] or f"Articles by {author['name']} for {site.title}.",
-            crumbs=[home, authors_crumb, views.crumb(author["name"], f"/authors/{key}/")],
-            pages=written, author=author)
+        author_index.append({**author, "count": sum(1 for p in articles if p.meta.get("author") == key)})
     files.append(_single(views, templates, sitemap, "authors.html", "/authors/", "authors", title="Authors",
-                         description=f"The people who write {site.title}.", crumbs=[home, authors_crumb],
+                         description=f"The people who write {site.title}.",
+                         crumbs=[home, views.crumb("Authors", "/authors/")],
                          authors=author_index, lastmod=newest(articles), extra_deps=author_deps))
 
     platforms = [views.platform(k, set()) for k in sorted(graph.platforms, key=lambda k: graph.platforms[k].meta["name"].lower())]
