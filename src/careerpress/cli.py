@@ -142,7 +142,11 @@ def cmd_build(args, site: Path) -> int:
         return EXIT_CONTENT
     seconds = sum(result.timings.values())
     extra = f" ({_summary(result.problems)})" if result.problems else ""
-    print(f"Built {result.pages} pages, {result.files} files into {shown} in {seconds:.2f} s{extra}.")
+    if result.files:
+        print(f"Built {result.pages} pages into {shown}: {result.files} file{'s' * (result.files != 1)} "
+              f"written in {seconds:.2f} s{extra}.")
+    else:
+        print(f"{shown} is up to date ({result.pages} pages, {seconds:.2f} s){extra}.")
     return EXIT_OK
 
 

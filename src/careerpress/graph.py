@@ -57,6 +57,8 @@ class SiteGraph:
     left_out: dict[str, Page] = field(default_factory=dict)         # drafts / scheduled not in this build
     broken: set[str] = field(default_factory=set)                   # pages whose frontmatter has errors
     _url_index: dict | None = field(default=None, repr=False)
+    _articles: list | None = field(default=None, repr=False)
+    related_signature: tuple = ()
 
     @property
     def url_index(self) -> dict[str, str]:
@@ -72,8 +74,10 @@ class SiteGraph:
 
     def articles(self) -> list[Page]:
         """Pages of sections (not platforms), newest first, name as tie-break."""
-        items = [p for p in self.pages.values() if p.doc.kind == "article"]
-        return sorted(items, key=lambda p: (-p.meta["date"].toordinal(), p.name))
+        if self._articles is None:
+            items = [p for p in self.pages.values() if p.doc.kind == "article"]
+            self._articles = sorted(items, key=lambda p: (-p.meta["date"].toordinal(), p.name))
+        return self._articles
 
 
 def slugify(text: str) -> str:
@@ -103,7 +107,9 @@ def is_page_name(value: str) -> bool:
 
 
 def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today: dt.date,
-                include_drafts: bool, problems: Problems) -> SiteGraph:
+                include_drafts: bool, problems: Problems, related: tuple = ((), {})) -> SiteGraph:
+    """``related`` is a (signature, related) pair from an earlier build, reused
+    when no article's date, tags, platforms or references changed."""
     graph = SiteGraph(config, data, today)
     by_url: dict[str, Page] = {}
     for doc in sorted(docs, key=lambda d: d.src_path):
@@ -144,8 +150,20 @@ def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today:
         graph.backlinks[name] = sorted(set(refs), key=lambda n: _newest_first(graph.pages[n]))
     for tag, names in graph.tags.items():
         graph.tags[tag] = sorted(set(names), key=lambda n: _newest_first(graph.pages[n]))
-    _relate(graph)
+    signature = relation_signature(graph)
+    if related and related[0] == signature and signature:
+        graph.related = related[1]
+    else:
+        _relate(graph)
+    graph.related_signature = signature
     return graph
+
+
+def relation_signature(graph: SiteGraph) -> tuple:
+    """Everything related articles are computed from."""
+    return tuple((p.name, p.meta["date"], tuple(sorted({slugify(t) for t in p.meta.get("tags", [])})),
+                  tuple(graph.featured.get(p.name, ())), tuple(graph.references.get(p.name, ())))
+                 for p in graph.articles())
 
 
 def _newest_first(page: Page):

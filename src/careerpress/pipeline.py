@@ -1,10 +1,14 @@
 """build(options) -> BuildResult: the stages composed, each timed.
 
-discover -> parse (in parallel) -> load data -> build graph -> render -> write.
-Nothing is written unless every stage succeeded.
+discover -> parse (in parallel) -> load data -> build graph -> render (in
+parallel) -> write -> search index. Nothing is published unless every stage
+succeeded. With a cache from an earlier build, unchanged sources are not parsed
+again and only outputs whose inputs changed are rendered again.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import multiprocessing
 import os
 import time
@@ -16,9 +20,11 @@ from .content import Document, SourceFile, discover_sources, load_data, parse_do
 from .content.markdown import MarkdownRenderer
 from .errors import Problem, Problems
 from .graph import SiteGraph, build_graph
-from .render import RenderedFile, TemplateProblem, render_site
-from .search import SearchIndexFailed, build_search_index
-from .write import Copy, OutputCollision, check_collisions, write_site
+from .cache import FORMAT, Cache, Output, State, scan
+from .incremental import Fingerprints
+from .render import Listed, RenderedFile, SiteRenderer, TemplateProblem
+from .search import OUTPUT_SUBDIR, SearchIndexFailed, build_search_index
+from .write import Copy, OutputCollision, SiteWriter, digest
 
 PARALLEL_THRESHOLD = 64   # below this many pages a pool costs more than it saves
 
@@ -71,26 +77,87 @@ def parse_all(sources: list[SourceFile], base_path: str, jobs: int) -> list[tupl
         return pool.map(_parse_in_worker, sources, chunksize=chunk)
 
 
+# ---------------------------------------------------------------- rendering in parallel
+_render_job: tuple | None = None   # (SiteRenderer, tasks), set before the pool forks
+
+
+def _render_in_worker(i: int) -> list[RenderedFile]:
+    renderer, tasks = _render_job
+    return _render_task(renderer, tasks[i])
+
+
+def _render_task(renderer, task) -> list[RenderedFile]:
+    kind, arg, only = task
+    if kind == "page":
+        return [renderer.page(renderer.graph.pages[arg])]
+    return renderer.listing(arg, only, [])
+
+
+def render_all(renderer, tasks: list[tuple], jobs: int):
+    """Yield the files of every task, in order, on ``jobs`` processes."""
+    global _render_job
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        for task in tasks:
+            yield from _render_task(renderer, task)
+        return
+    _render_job = (renderer, tasks)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for files in pool.imap(_render_in_worker, range(len(tasks)), chunksize=16):
+                yield from files
+    finally:
+        _render_job = None
+
+
 # ---------------------------------------------------------------- the pipeline
-def load_site(options: BuildOptions, problems: Problems, clock: _Clock | None = None) -> tuple[SiteConfig | None, SiteGraph | None, list]:
-    """Stages 1–3: config, sources, documents, data and the graph."""
-    clock = clock or _Clock()
-    site = options.site_dir
-    config = load_config(site, problems, options.base_url)
-    sources = discover_sources(site / "content", problems)
-    clock.lap("discover")
-    if config is None:
-        return None, None, []
-    docs = []
-    for doc, doc_problems in parse_all(sources.pages, config.base_path, options.jobs):
+def load_documents(sources: list[SourceFile], stats: dict, state: State | None, cache: Cache | None,
+                   base_path: str, jobs: int) -> tuple[list[Document], list[Problem], dict, dict[str, bytes]]:
+    """Every page's Document: from the cache when its file is unchanged, else parsed.
+
+    Returns the documents, their problems, the cache entries for the next state
+    and the digest of every page source."""
+    docs, problems, entries, digests = [], [], {}, {}
+    to_parse: list[tuple[SourceFile, str]] = []
+    known = state.docs if state else {}
+    for src in sources:
+        stat = stats.get(src.site_path)
+        old = known.get(src.src_path)
+        if old is not None and old[0] == stat:
+            _, key, skeleton, doc_problems = old
+            docs.append(skeleton)
+            problems.extend(doc_problems)
+            entries[src.src_path] = old
+            digests[src.site_path] = bytes.fromhex(key[:24])
+            continue
+        data = src.abs_path.read_bytes()
+        key = hashlib.blake2b(data + b"\0" + src.src_path.encode() + b"\0" + base_path.encode(),
+                              digest_size=16).hexdigest()
+        digests[src.site_path] = bytes.fromhex(key[:24])
+        cached = cache.get_doc(key) if cache else None
+        if cached is not None:
+            doc, doc_problems = cached
+            docs.append(doc)
+            problems.extend(doc_problems)
+            entries[src.src_path] = (stat, key, _skeleton(doc, key), doc_problems)
+        else:
+            to_parse.append((src, key))
+    parsed = parse_all([src for src, _ in to_parse], base_path, jobs)
+    fresh = []
+    for (src, key), (doc, doc_problems) in zip(to_parse, parsed):
         problems.extend(doc_problems)
         if doc is not None:
             docs.append(doc)
-    clock.lap("parse")
-    data = load_data(sources.data, problems)
-    graph = build_graph(docs, data, config, options.today, options.drafts, problems)
-    clock.lap("graph")
-    return config, graph, sources.assets
+            entries[src.src_path] = (stats.get(src.site_path), key, _skeleton(doc, key), doc_problems)
+            fresh.append((key, (doc, doc_problems)))
+    if cache is not None:
+        cache.put_docs(fresh)
+    return docs, problems, entries, digests
+
+
+def _skeleton(doc: Document, key: str) -> Document:
+    """The document without its body: what the state keeps of every page."""
+    return dataclasses.replace(doc, body_html=None, body_key=key)
 
 
 def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile]) -> list[Copy]:
@@ -127,33 +194,191 @@ def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile]) -> list[C
     return copies
 
 
+def _settings(options: BuildOptions) -> tuple:
+    return (FORMAT, str(options.out_dir.absolute()), options.base_url, options.drafts, options.search, options.today)
+
+
+def _up_to_date(state: State, options: BuildOptions, stats: dict) -> bool:
+    """Nothing the build reads has changed and the output is as it was left."""
+    if state.settings != _settings(options) or state.files != stats:
+        return False
+    return len(_intact(state, options.out_dir)) == len(state.digests)
+
+
+def _intact(state: State, out: Path) -> dict[str, bytes]:
+    """Digests of the output files that are still exactly as the last build
+    left them (same mtime and size): the ones a build may carry over."""
+    intact = {}
+    for path, sha in state.digests.items():
+        try:
+            st = os.stat(os.path.join(out, path))
+        except OSError:
+            continue
+        if state.out_stats.get(path) == (st.st_mtime_ns, st.st_size):
+            intact[path] = sha
+    return intact
+
+
+def _out_stats(out: Path, paths) -> dict[str, tuple[int, int]]:
+    stats = {}
+    for path in paths:
+        st = os.stat(os.path.join(out, path))
+        stats[path] = (st.st_mtime_ns, st.st_size)
+    return stats
+
+
 def build(options: BuildOptions, write: bool = True) -> BuildResult:
+    """Build the site; with ``write``, into options.out_dir, using and keeping
+    the incremental cache unless options.clean."""
     clock = _Clock()
     problems = Problems()
-    config, graph, assets = load_site(options, problems, clock)
-    if graph is None or problems.fails(options.strict):
-        return BuildResult(problems.sorted(), False, timings=clock.timings)
+    site = options.site_dir
+    cache = Cache(site) if write else None
+    state = cache.load_state() if cache and not options.clean else None
+    stats = scan(site)
+    if state is not None and _up_to_date(state, options, stats):
+        problems.extend(state.problems)
+        ok = not problems.fails(options.strict)
+        clock.lap("check")
+        return BuildResult(problems.sorted(), ok, pages=state.pages, files=0, timings=clock.timings,
+                           records={k: frozenset(o.deps) for k, o in state.outputs.items()})
     try:
-        files: list[RenderedFile] = render_site(graph, options.site_dir / "templates")
+        return _build(options, write, clock, problems, cache, state, stats)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
+    site = options.site_dir
+    config = load_config(site, problems, options.base_url)
+    sources = discover_sources(site / "content", problems)
+    clock.lap("discover")
+    if config is None:
+        return BuildResult(problems.sorted(), False, timings=clock.timings)
+    if state is not None and state.settings[2:] != _settings(options)[2:]:
+        state = dataclasses.replace(state, outputs={}, related=((), {}))  # other options: parse cache only
+    docs, doc_problems, entries, digests = load_documents(sources.pages, stats, state, cache,
+                                                          config.base_path, options.jobs)
+    problems.extend(doc_problems)
+    clock.lap("parse")
+    data = load_data(sources.data, problems)
+    graph = build_graph(docs, data, config, options.today, options.drafts, problems,
+                        related=state.related if state else ((), {}))
+    clock.lap("graph")
+    if problems.fails(options.strict):
+        return BuildResult(problems.sorted(), False, timings=clock.timings)
+
+    renderer = SiteRenderer(graph, site / "templates", body_of=_body_loader(cache))
+    marks = Fingerprints(graph, renderer, site, digests)
+    previous = state.outputs if state else {}
+    old_digests = _intact(state, options.out_dir) if state and write else {}
+
+    def fresh(out_path: str, owner: str) -> bool:
+        old = previous.get(out_path)
+        return not (out_path in old_digests and old is not None and marks.unchanged(old.deps, owner))
+
+    listed: list[Listed] = []
+    tasks, kept = [], []
+    for page in sorted(graph.pages.values(), key=lambda p: p.name):
+        if (item := renderer.listed_page(page)) is not None:
+            listed.append(item)
+        if fresh(page.out_path, page.doc.site_path):
+            tasks.append(("page", page.name, None))
+        else:
+            kept.append((page.out_path, page.doc.site_path))
+    for i in range(len(renderer.listings)):
+        numbers = {n for n, out_path in enumerate(renderer.listing_out_paths(i), 1) if fresh(out_path, "")}
+        if numbers:
+            tasks.append(("listing", i, numbers))
+        kept += [(out_path, "") for n, out_path in enumerate(renderer.listing_out_paths(i), 1)
+                 if n not in numbers]
+        renderer.listing(i, set(), listed)  # its sitemap entries, nothing rendered
+    copies = copies_for(site, graph, sources.assets)
+
+    outputs: dict[str, Output] = {}
+    try:
+        if not write:
+            for f in [*render_all(renderer, tasks, 1), *renderer.generated(listed)]:
+                outputs[f.out_path] = Output(b"", marks.record(f.deps, f.origin))
+        else:
+            with SiteWriter(options.out_dir, previous=dict(old_digests)) as writer:
+                for out_path, owner in kept:
+                    if not writer.keep(out_path, owner or f"/{out_path}"):
+                        raise _Stale(out_path)
+                    outputs[out_path] = previous[out_path]
+                for f in render_all(renderer, tasks, options.jobs):
+                    writer.write(f)
+                    outputs[f.out_path] = Output(writer.digests[f.out_path], marks.record(f.deps, f.origin))
+                for f in renderer.generated(listed):
+                    writer.write(f)
+                    outputs[f.out_path] = Output(writer.digests[f.out_path], marks.record(f.deps, f.origin))
+                for c in copies:
+                    writer.copy(c, _copy_digest(c, site, stats, state, old_digests))
+                clock.lap("render")
+                if options.search:
+                    _search(writer, old_digests)
+                clock.lap("search")
+                cache.forget_state()
+                writer.commit()
+                cache.save_state(State(
+                    format=FORMAT, settings=_settings(options), files=stats, problems=problems.items,
+                    docs=entries, outputs=outputs, digests=writer.digests,
+                    out_stats=_out_stats(options.out_dir, writer.digests),
+                    related=(graph.related_signature, graph.related), pages=len(graph.pages)))
     except TemplateProblem as exc:
         problems.extend([exc.problem])
         return BuildResult(problems.sorted(), False, timings=clock.timings)
-    clock.lap("render")
-    copies = copies_for(options.site_dir, graph, assets)
-    try:
-        check_collisions(files, copies)
     except OutputCollision as exc:
         source, other = (exc.first, exc.second) if exc.second.startswith("careerpress") else (exc.second, exc.first)
         problems.error(source, 1, f"writes {exc.out_path}, which {other} writes too")
         return BuildResult(problems.sorted(), False, timings=clock.timings)
-    count = 0
-    if write:
-        try:
-            count = write_site(files, copies, options.out_dir,
-                               finish=build_search_index if options.search else None)
-        except SearchIndexFailed as exc:
-            problems.error("public", 1, str(exc))
-            return BuildResult(problems.sorted(), False, timings=clock.timings)
+    except SearchIndexFailed as exc:
+        problems.error("public", 1, str(exc))
+        return BuildResult(problems.sorted(), False, timings=clock.timings)
+    except _Stale:
+        # The previous output is not what the cache remembers: build it whole.
+        return _build(dataclasses.replace(options, clean=True), write, _Clock(), Problems(), cache, None, stats)
     clock.lap("write")
-    return BuildResult(problems.sorted(), True, pages=len(graph.pages), files=count, timings=clock.timings,
-                       records={f.out_path: f.deps for f in files}, graph=graph)
+    return BuildResult(problems.sorted(), True, pages=len(graph.pages),
+                       files=len(writer.changed) if write else 0, timings=clock.timings,
+                       records={k: frozenset(o.deps) for k, o in outputs.items()}, graph=graph)
+
+
+class _Stale(Exception):
+    pass
+
+
+def _body_loader(cache: Cache | None):
+    def body_of(doc: Document) -> str:
+        entry = cache.get_doc(doc.body_key) if cache and doc.body_key else None
+        if entry is None:
+            raise _Stale(doc.site_path)
+        return entry[0].body_html
+    return body_of
+
+
+def _copy_digest(c: Copy, site: Path, stats: dict, state: State | None, old_digests: dict) -> bytes:
+    """The digest of a copied file, read again only when its stat changed."""
+    rel = c.src.relative_to(site).as_posix() if c.src.is_relative_to(site) else None
+    if state is not None and rel is not None and state.files.get(rel) == stats.get(rel) \
+            and c.out_path in old_digests:
+        return old_digests[c.out_path]
+    return digest(c.src.read_bytes())
+
+
+def _search(writer: SiteWriter, old_digests: dict) -> None:
+    """Index the new output with Pagefind, unless no page changed since the
+    index in the current output was made: then keep that one."""
+    prefix = OUTPUT_SUBDIR + "/"
+    old_index = [p for p in old_digests if p.startswith(prefix)]
+    html_changed = any(p.endswith(".html") for p in writer.changed) or \
+        {p for p in writer.digests if p.endswith(".html")} != {p for p in old_digests if p.endswith(".html")}
+    if old_index and not html_changed and all(writer.keep(p, "the search index") for p in old_index):
+        return
+    for p in old_index:
+        (writer.tmp / p).unlink(missing_ok=True)
+        writer.claimed.pop(p, None)
+        writer.digests.pop(p, None)
+    build_search_index(writer.tmp)
+    writer.adopt(OUTPUT_SUBDIR)

@@ -1,17 +1,20 @@
 """Stage 5: the only module that touches the output folder.
 
-Everything is written into a fresh temporary folder beside the output; only a
-complete build is swapped in, so a failed or killed build leaves the previous
-output exactly as it was, and no file the build did not produce survives.
+The next site is assembled in a fresh folder beside the output and swapped in
+whole, only when the build succeeded: a failed or killed build leaves the
+previous output exactly as it was, and no file the build did not produce
+survives. A file whose bytes did not change is hard-linked from the previous
+output instead of written again, so it keeps its mtime (rsync and S3 sync
+upload only what changed).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .render.types import RenderedFile
 
@@ -29,60 +32,109 @@ class OutputCollision(Exception):
         self.out_path, self.first, self.second = out_path, first, second
 
 
-def check_collisions(files: Iterable[RenderedFile], copies: Iterable[Copy]) -> None:
-    """Two sources claiming one output path is a mistake, never a silent overwrite."""
-    claimed: dict[str, str] = {}
-    for out_path, origin in [*((f.out_path, f.origin or f"careerpress's /{f.out_path}") for f in files),
-                             *((c.out_path, c.origin) for c in copies)]:
-        if out_path in claimed:
-            raise OutputCollision(out_path, claimed[out_path], origin)
-        claimed[out_path] = origin
+def digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def write_site(files: Iterable[RenderedFile], copies: Iterable[Copy], out_dir: Path,
-               finish: Callable[[Path], None] | None = None) -> int:
-    """Write every file into a temporary folder, let ``finish`` add to it (the
-    search index), then swap it in. Returns the file count."""
-    out_dir = out_dir.absolute()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    count = 0
-    try:
-        made: set[Path] = set()
-        for f in files:
-            target = tmp / f.out_path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(f.content)
-            count += 1
-        for c in copies:
-            target = tmp / c.out_path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            shutil.copyfile(c.src, target)
-            count += 1
-        if finish is not None:
-            finish(tmp)
-        os.chmod(tmp, 0o755)
-        _swap(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return count
+@dataclass
+class SiteWriter:
+    """Assembles the next output folder; ``commit()`` swaps it in, leaving the
+    ``with`` block by an exception throws it away."""
 
+    out_dir: Path
+    previous: dict[str, bytes] = field(default_factory=dict)   # out_path -> digest in the current output
+    claimed: dict[str, str] = field(default_factory=dict)      # out_path -> what produced it
+    digests: dict[str, bytes] = field(default_factory=dict)    # out_path -> digest in the new output
+    changed: set[str] = field(default_factory=set)             # out_paths whose bytes are new
 
-def _swap(new: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        os.rename(new, out_dir)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    os.rmdir(old)
-    os.rename(out_dir, old)
-    try:
-        os.rename(new, out_dir)
-    except BaseException:
-        os.rename(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    def __post_init__(self):
+        self.out_dir = self.out_dir.absolute()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
+        self._dirs: set[Path] = {self.tmp}
+
+    def __enter__(self) -> SiteWriter:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def claim(self, out_path: str, origin: str) -> None:
+        """Two sources claiming one output path is a mistake, never a silent overwrite."""
+        if out_path in self.claimed:
+            raise OutputCollision(out_path, self.claimed[out_path], origin)
+        self.claimed[out_path] = origin
+
+    def _target(self, out_path: str) -> Path:
+        target = self.tmp / out_path
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        return target
+
+    def keep(self, out_path: str, origin: str, known: bytes | None = None) -> bool:
+        """Carry a file over from the current output unchanged (a hard link)."""
+        old = self.out_dir / out_path
+        sha = known if known is not None else self.previous.get(out_path)
+        if sha is None or not old.is_file():
+            return False
+        self.claim(out_path, origin)
+        try:
+            os.link(old, self._target(out_path))
+        except OSError:
+            shutil.copy2(old, self._target(out_path))
+        self.digests[out_path] = sha
+        return True
+
+    def write(self, f: RenderedFile) -> None:
+        sha = digest(f.content)
+        if self.previous.get(f.out_path) == sha and self.keep(f.out_path, f.origin or f"/{f.out_path}", sha):
+            return
+        self.claim(f.out_path, f.origin or f"careerpress's /{f.out_path}")
+        self._target(f.out_path).write_bytes(f.content)
+        self.digests[f.out_path] = sha
+        self.changed.add(f.out_path)
+
+    def copy(self, c: Copy, sha: bytes) -> None:
+        if self.previous.get(c.out_path) == sha and self.keep(c.out_path, c.origin, sha):
+            return
+        self.claim(c.out_path, c.origin)
+        shutil.copyfile(c.src, self._target(c.out_path))
+        self.digests[c.out_path] = sha
+        self.changed.add(c.out_path)
+
+    def adopt(self, folder: str) -> None:
+        """Take in files a later stage wrote under ``folder`` (the search index)."""
+        root = self.tmp / folder
+        for p in sorted(root.rglob("*")):
+            if p.is_file():
+                rel = p.relative_to(self.tmp).as_posix()
+                sha = digest(p.read_bytes())
+                self.claim(rel, "the search index")
+                self.digests[rel] = sha
+                old = self.out_dir / rel
+                if self.previous.get(rel) == sha and old.is_file():
+                    link = p.with_name(p.name + ".keep")
+                    try:
+                        os.link(old, link)        # same bytes: keep the old file and its mtime
+                        os.replace(link, p)
+                    except OSError:
+                        pass
+                else:
+                    self.changed.add(rel)
+
+    def commit(self) -> None:
+        os.chmod(self.tmp, 0o755)
+        if not self.out_dir.exists():
+            os.rename(self.tmp, self.out_dir)
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.old-", dir=self.out_dir.parent))
+        os.rmdir(old)
+        os.rename(self.out_dir, old)
+        try:
+            os.rename(self.tmp, self.out_dir)
+        except BaseException:
+            os.rename(old, self.out_dir)
+            raise
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,40 +1,62 @@
-"""write_site: the output folder is replaced whole, or not at all."""
+"""SiteWriter: the output folder is replaced whole, or not at all; unchanged
+files keep their inode and mtime; two producers of one path are an error."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from careerpress.render import RenderedFile
-from careerpress.write import Copy, OutputCollision, check_collisions, write_site
+from careerpress.render.types import RenderedFile
+from careerpress.write import Copy, OutputCollision, SiteWriter
 
 
-def files(*pairs):
-    return [RenderedFile(p, c, frozenset()) for p, c in pairs]
+def write(out: Path, *pairs, previous=None) -> SiteWriter:
+    with SiteWriter(out, previous=dict(previous or {})) as w:
+        for p, c in pairs:
+            w.write(RenderedFile(p, c, frozenset()))
+        w.commit()
+    return w
 
 
-def test_write_replaces_the_folder_whole(tmp_path):
+def test_the_folder_is_replaced_whole(tmp_path):
     out = tmp_path / "public"
-    write_site(files(("index.html", b"one"), ("a/index.html", b"a")), [], out)
-    (out / "stray.txt").write_text("x")
-    count = write_site(files(("index.html", b"two")), [], out)
-    assert count == 1
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["index.html"]
+    write(out, ("index.html", b"one"), ("a/index.html", b"a"))
+    write(out, ("index.html", b"two"))
     assert (out / "index.html").read_bytes() == b"two"
+    assert not (out / "a").exists(), "a file the build did not produce survived"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"], "temporary folders left behind"
 
 
-def test_a_write_that_fails_midway_leaves_the_old_output(tmp_path):
+def test_a_failure_leaves_the_previous_output_and_no_temporary_folder(tmp_path):
     out = tmp_path / "public"
-    write_site(files(("index.html", b"old")), [], out)
+    write(out, ("index.html", b"old"))
     with pytest.raises(OSError):
-        write_site(files(("index.html", b"new")), [Copy(tmp_path / "missing.css", "css/x.css", "static/x.css")], out)
+        with SiteWriter(out) as w:
+            w.write(RenderedFile("index.html", b"new", frozenset()))
+            w.copy(Copy(tmp_path / "missing.css", "css/x.css", "static/x.css"), b"x")
+            w.commit()
     assert (out / "index.html").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"], "temporary folders left behind"
 
 
-def test_collisions_are_reported_not_overwritten(tmp_path):
+def test_unchanged_bytes_keep_the_old_file(tmp_path):
+    out = tmp_path / "public"
+    first = write(out, ("same.html", b"same"), ("other.html", b"v1"))
+    before = os.stat(out / "same.html")
+    os.utime(out / "same.html", ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))
+    old_mtime = os.stat(out / "same.html").st_mtime_ns
+    second = write(out, ("same.html", b"same"), ("other.html", b"v2"), previous=first.digests)
+    assert os.stat(out / "same.html").st_mtime_ns == old_mtime
+    assert second.changed == {"other.html"}
+
+
+def test_two_producers_of_one_path_collide(tmp_path):
     with pytest.raises(OutputCollision) as info:
-        check_collisions(files(("css/site.css", b"x")), [Copy(Path("s"), "css/site.css", "static/css/site.css")])
+        with SiteWriter(tmp_path / "public") as w:
+            w.write(RenderedFile("css/site.css", b"x", frozenset(), "content/css/site.css.md"))
+            w.copy(Copy(Path("s"), "css/site.css", "static/css/site.css"), b"y")
     assert info.value.out_path == "css/site.css"
+    assert info.value.first == "content/css/site.css.md"
     assert info.value.second == "static/css/site.css"
+    assert not any(p.name.startswith(".public") for p in tmp_path.iterdir())

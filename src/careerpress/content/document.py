@@ -35,6 +35,7 @@ class Document:
     faqs: list[dict]              # {q, a_html}
     words: int
     valid: bool = True            # False: its frontmatter has errors; known by name, never rendered
+    body_key: str = ""            # the cache key of the parsed source (incremental builds)
 
     @property
     def site_path(self) -> str:

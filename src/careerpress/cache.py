@@ -1,0 +1,160 @@
+"""The incremental build's memory: <site>/.careerpress-cache/.
+
+- ``state.pickle``: what the last successful build saw and wrote — the stat
+  of every input file, the problems it reported, every document's skeleton
+  (its frontmatter and what it refers to, without the body), and for every
+  output file its digest and the fingerprints of the inputs it was made from.
+- ``bodies.sqlite``: parsed documents by the digest of their source, so an
+  unchanged page is never parsed again and its body is read only when the
+  page is rendered again.
+
+Anything unreadable (a deleted, truncated or foreign cache) counts as no
+cache: the build falls back to a clean one, never to a wrong one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import sqlite3
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+
+CACHE_DIR = ".careerpress-cache"
+FORMAT = f"careerpress-{__version__}-cache-2-py{sys.version_info[0]}.{sys.version_info[1]}"
+WATCHED = ("content", "templates", "static")
+
+
+def scan(site: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of every file the build may read, by site path."""
+    stats: dict[str, tuple[int, int]] = {}
+    for top in WATCHED:
+        root = site / top
+        if not root.is_dir():
+            continue
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = os.scandir(folder)
+            except OSError:
+                continue
+            with entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        if entry.is_dir():
+                            stack.append(Path(entry.path))
+                        elif entry.is_file():
+                            st = entry.stat()
+                            stats[os.path.relpath(entry.path, site).replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
+                    except OSError:
+                        continue
+    return stats
+
+
+@dataclass
+class Output:
+    digest: bytes
+    deps: dict[str, bytes]         # input key -> its fingerprint when the file was made
+
+
+@dataclass
+class State:
+    format: str
+    settings: tuple                  # what a no-op must match besides the files (out dir, options, day)
+    files: dict[str, tuple[int, int]]
+    problems: list
+    docs: dict[str, tuple]           # src_path -> ((mtime_ns, size), body key, skeleton Document, problems)
+    outputs: dict[str, Output] = field(default_factory=dict)   # rendered files
+    digests: dict[str, bytes] = field(default_factory=dict)    # every output file -> digest
+    out_stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # -> (mtime_ns, size) when written
+    related: tuple = ((), {})         # (signature, related) for reuse
+    pages: int = 0
+
+
+class Cache:
+    def __init__(self, site: Path):
+        self.dir = site / CACHE_DIR
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    # ------------------------------------------------------------ state
+    def load_state(self) -> State | None:
+        try:
+            with open(self.dir / "state.pickle", "rb") as fh:
+                state = pickle.load(fh)
+        except Exception:  # missing, truncated, from another version: no cache
+            return None
+        if not isinstance(state, State) or getattr(state, "format", None) != FORMAT:
+            return None
+        if not all(hasattr(state, f.name) for f in dataclasses.fields(State)):
+            return None
+        return state
+
+    def save_state(self, state: State) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".state-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.dir / "state.pickle")
+
+    def forget_state(self) -> None:
+        """Called before the output is swapped: a build killed after the swap but
+        before save_state must not trust a state that no longer matches."""
+        try:
+            os.unlink(self.dir / "state.pickle")
+        except FileNotFoundError:
+            pass
+
+    # ------------------------------------------------------------ parsed documents
+    def _conn(self) -> sqlite3.Connection | None:
+        """One connection per process (a forked worker opens its own)."""
+        if self._db is not None and self._pid == os.getpid():
+            return self._db
+        self._db = None
+        for attempt in range(2):
+            try:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.dir / "bodies.sqlite", timeout=30)
+                db.execute("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, data BLOB)")
+                self._db, self._pid = db, os.getpid()
+                return db
+            except (sqlite3.Error, OSError):
+                try:  # not a database (corrupted): start it again
+                    os.unlink(self.dir / "bodies.sqlite")
+                except OSError:
+                    return None
+        return None
+
+    def get_doc(self, key: str):
+        """(Document, problems) parsed from the source with this key, or None."""
+        db = self._conn()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT data FROM docs WHERE key = ?", (key,)).fetchone()
+            return pickle.loads(row[0]) if row else None
+        except Exception:
+            return None
+
+    def put_docs(self, items: list[tuple[str, object]]) -> None:
+        db = self._conn()
+        if db is None or not items:
+            return
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
+                               [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items])
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+            self._db = None

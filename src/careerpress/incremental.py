@@ -1,0 +1,77 @@
+"""What a change touched: fingerprints of every input an output can depend on.
+
+Each rendered file records the fingerprints of its inputs (see render/). A
+file is rendered again only when one of them differs now. Fingerprints are
+of what the output actually shows: a page depends on its own source whole,
+but on another page only through that page's frontmatter and URL (a body edit
+does not re-render the listings that show the page's title).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .graph import SiteGraph
+from .render import SiteRenderer
+
+
+def _h(value) -> bytes:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+class Fingerprints:
+    def __init__(self, graph: SiteGraph, renderer: SiteRenderer, site: Path, sources: dict[str, bytes]):
+        self.graph, self.site = graph, site
+        self.sources = sources                         # site path of a page -> digest of its bytes
+        self._memo: dict[str, bytes | None] = {}
+        self._pages = {p.doc.site_path: p for p in (*graph.pages.values(), *graph.left_out.values())}
+        self._listings = {f"listing:{l.key}": l.names for l in renderer.listings}
+
+    def of(self, key: str, owner: str) -> bytes | None:
+        """The fingerprint of ``key`` as seen by the output made from ``owner``."""
+        if key == owner:
+            return self.sources.get(key)
+        if key not in self._memo:
+            self._memo[key] = self._compute(key)
+        return self._memo[key]
+
+    def record(self, deps, owner: str) -> dict[str, bytes | None]:
+        return {key: self.of(key, owner) for key in deps}
+
+    def unchanged(self, recorded: dict[str, bytes | None], owner: str) -> bool:
+        return all(fp is not None and self.of(key, owner) == fp for key, fp in recorded.items())
+
+    def _compute(self, key: str) -> bytes | None:
+        g = self.graph
+        if key.startswith("content/_data/") and "#" in key:
+            name, entry = key[len("content/_data/"):].split("#", 1)
+            entries = getattr(g.data, name.rsplit(".", 1)[0], None)
+            return _h(entries.get(entry)) if isinstance(entries, dict) else None
+        if key == "content/_data/jobs.yaml":
+            return _h(g.data.jobs)
+        if key == "content/site.yaml":
+            return _h(g.config)
+        if key.startswith("content/"):
+            page = self._pages.get(key)
+            return _h((page.meta, page.url, page.status)) if page else _h("missing")
+        if key.startswith("templates/"):
+            try:
+                return hashlib.blake2b((self.site / key).read_bytes(), digest_size=12).digest()
+            except OSError:
+                return None
+        kind, _, name = key.partition(":")
+        if kind == "related":
+            return _h(g.related.get(name))
+        if kind == "backlinks":
+            return _h(g.backlinks.get(name))
+        if kind == "featured-in":
+            return _h([p.name for p in g.articles() if name in g.featured.get(p.name, ())])
+        if kind == "listing":
+            return _h(self._listings.get(key))
+        if key == "latest":
+            return _h([p.name for p in g.articles()[:g.config.page_size]])
+        if key == "platforms":
+            return _h(sorted((k, bool(p.meta.get("affiliate"))) for k, p in g.platforms.items()))
+        if key == "affiliates":
+            return _h(sorted((k, p.meta["url"]) for k, p in g.platforms.items() if p.meta.get("affiliate")))
+        return None  # unknown: always render again
