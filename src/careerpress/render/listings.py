@@ -181,8 +181,11 @@ def _jobs(views: Views, templates: Templates, sitemap: list[Listed], home: dict)
         group = groups.setdefault(key, {
             "key": slugify(key), "name": page.meta["name"] if page else key,
             "review_url": views.url(page.url) if page else "", "jobs": []})
-        group["jobs"].append({"title": job["title"], "url": views.url(job["url"]), "pay": job.get("pay", ""),
-                              "posted": job.get("posted")})
+        url = views.url(job["url"])
+        affiliate = views.affiliate_of(url) is not None
+        group["affiliate"] = group.get("affiliate", False) or affiliate
+        group["jobs"].append({"title": job["title"], "url": url, "pay": job.get("pay", ""), "posted": job.get("posted"),
+                              "rel": SPONSORED + " nofollow" if affiliate else "noopener nofollow"})
     ordered = sorted(groups.values(), key=lambda g: g["name"].lower())
     for group in ordered:
         group["jobs"].sort(key=lambda j: (-(j.get("posted") or dt.date.min).toordinal(), j["title"]))
@@ -191,7 +194,7 @@ def _jobs(views: Views, templates: Templates, sitemap: list[Listed], home: dict)
                    description=f"{len(graph.data.jobs)} open remote jobs from the platforms {views.config.title} reviews.",
                    crumbs=[home, views.crumb("Jobs", "/jobs/")], groups=ordered,
                    lastmod=max(posted, default=None),
-                   extra_deps={p.doc.site_path for p in graph.platforms.values()})
+                   extra_deps={*(p.doc.site_path for p in graph.platforms.values()), "affiliates"})
 
 
 def _click_outs(views: Views, templates: Templates) -> list[RenderedFile]:

@@ -19,11 +19,13 @@ TEMPLATE_OF_KIND = {"home": "home.html", "page": "page.html", "article": "articl
 HOME_FEATURED_PLATFORMS = 3
 
 
-def render_page(page: Page, views: Views, templates: Templates) -> RenderedFile:
+def render_page(page: Page, views: Views, templates: Templates, body_html: str | None = None) -> RenderedFile:
+    """``body_html`` when the page's Document is a skeleton from the cache."""
     graph = views.graph
     deps: set[str] = {page.doc.site_path, *views.site_deps}
     doc, m = page.doc, page.meta
-    body, faqs, affiliate = _fill_shortcodes(page, views, templates, deps)
+    body, faqs, affiliate = _fill_shortcodes(page, views, templates, deps,
+                                             doc.body_html if body_html is None else body_html)
     featured = [views.platform(k, deps) for k in m.get("platforms", []) if k in graph.platforms]
     affiliate = affiliate or any(p["affiliate"] for p in featured)
     related = [views.summary(n, deps) for n in graph.related.get(doc.name, [])]
@@ -42,7 +44,7 @@ def render_page(page: Page, views: Views, templates: Templates) -> RenderedFile:
         noindex=bool(m.get("noindex")) or page.status != PUBLISHED,
         name=doc.name, section=doc.section, status=page.status,
         date=m.get("date"), updated=m.get("updated"),
-        image=views.abs_url(m["image"]) if m.get("image") else "", image_alt=m.get("image_alt", ""),
+        image=_image_url(m.get("image"), page.url, views), image_alt=m.get("image_alt", ""),
         author=views.author(m.get("author"), deps),
         tags=[views.tag(t) for t in m.get("tags", [])],
         category=m.get("category", ""),
@@ -68,8 +70,18 @@ def render_page(page: Page, views: Views, templates: Templates) -> RenderedFile:
     return RenderedFile(page.out_path, html.encode("utf-8"), frozenset(deps), doc.site_path)
 
 
-def _fill_shortcodes(page: Page, views: Views, templates: Templates,
-                     deps: set[str]) -> tuple[Markup, list[dict], bool]:
+def _image_url(image: str | None, page_url: str, views: Views) -> str:
+    """An absolute URL for og:image: as written when absolute, else against the
+    site (``/img.png``) or the page (``cover.png`` beside a bundle)."""
+    if not image:
+        return ""
+    if "://" in image:
+        return image
+    return views.abs_url(image if image.startswith("/") else page_url + image)
+
+
+def _fill_shortcodes(page: Page, views: Views, templates: Templates, deps: set[str],
+                     body_html: str) -> tuple[Markup, list[dict], bool]:
     """The body and FAQ answers with every shortcode marker filled in."""
     graph = views.graph
     by_index = {sc.index: sc for sc in page.doc.shortcodes}
@@ -100,7 +112,7 @@ def _fill_shortcodes(page: Page, views: Views, templates: Templates,
 
     # Answers first: the body's {{< faq >}} shows them filled in.
     faqs.extend({"q": f["q"], "a": Markup(MARKER.sub(fill, f["a_html"]))} for f in page.doc.faqs)
-    body = MARKER.sub(fill, page.doc.body_html)
+    body = MARKER.sub(fill, body_html)
     return Markup(body), faqs, affiliate
 
 

@@ -86,17 +86,18 @@ class Views:
         c = self.graph.data.callouts[key]
         cta_url = self.link(c["cta"], deps) if c.get("cta") else ""
         affiliate = self.affiliate_of(cta_url) is not None if cta_url else False
-        if affiliate:
-            deps.update(p.doc.site_path for p in self.graph.platforms.values())
+        deps.add("affiliates")
         return {"key": key, "eyebrow": c.get("eyebrow", ""), "title": c["title"], "body": c.get("body", ""),
                 "cta_text": c.get("cta_text", ""), "cta_url": cta_url, "affiliate": affiliate,
                 "rel": SPONSORED if affiliate else ("noopener" if "://" in cta_url else "")}
 
     def stat(self, key: str, deps: set[str]) -> dict:
-        deps.add(f"content/_data/stats.yaml#{key}")
+        deps.update((f"content/_data/stats.yaml#{key}", "affiliates"))
         s = self.graph.data.stats[key]
-        return {"key": key, "value": s["value"], "source": s["source"], "as_of": s["as_of"],
-                "link": self.url(s["link"]) if s.get("link") else ""}
+        link = self.url(s["link"]) if s.get("link") else ""
+        affiliate = bool(link) and self.affiliate_of(link) is not None
+        return {"key": key, "value": s["value"], "source": s["source"], "as_of": s["as_of"], "link": link,
+                "affiliate": affiliate, "rel": SPONSORED if affiliate else "noopener"}
 
     def author(self, key: str | None, deps: set[str]) -> dict | None:
         if not key or key not in self.graph.data.authors:
