@@ -79,13 +79,20 @@ class State:
 
 
 class Cache:
-    def __init__(self, site: Path):
-        self.dir = site / CACHE_DIR
+    """The cache folder of one site. ``keep_warm`` keeps the last state in
+    memory as well (the preview server), so a rebuild does not read it back."""
+
+    def __init__(self, site: Path, name: str = "", keep_warm: bool = False):
+        self.dir = site / CACHE_DIR / name if name else site / CACHE_DIR
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        self._warm: State | None = None
+        self.keep_warm = keep_warm
 
     # ------------------------------------------------------------ state
     def load_state(self) -> State | None:
+        if self._warm is not None:
+            return self._warm
         try:
             with open(self.dir / "state.pickle", "rb") as fh:
                 state = pickle.load(fh)
@@ -98,6 +105,8 @@ class Cache:
         return state
 
     def save_state(self, state: State) -> None:
+        if self.keep_warm:
+            self._warm = state
         self.dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".state-")
         with os.fdopen(fd, "wb") as fh:
@@ -107,6 +116,7 @@ class Cache:
     def forget_state(self) -> None:
         """Called before the output is swapped: a build killed after the swap but
         before save_state must not trust a state that no longer matches."""
+        self._warm = None
         try:
             os.unlink(self.dir / "state.pickle")
         except FileNotFoundError:

@@ -44,7 +44,7 @@ def _base(value: str) -> str:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="careerpress", description="Build a career-guide publication from Markdown.")
     p.add_argument("--version", action="version", version=f"careerpress {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="{build,check,new}")
+    sub = p.add_subparsers(dest="command", metavar="{build,serve,check,new}")
     sub.required = True
 
     b = sub.add_parser("build", help="build the site into the output folder")
@@ -69,6 +69,11 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("section", help="e.g. articles, guides")
     n.add_argument("title", help="the page title, quoted")
 
+    s = sub.add_parser("serve", help="preview the site with drafts and live reload")
+    _site_arg(s)
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    s.add_argument("--poll", action="store_true", help="poll for changes (network or container mounts)")
     return p
 
 
@@ -86,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args, site)
         if args.command == "new":
             return cmd_new(args, site)
+        if args.command == "serve":
+            from .serve import serve
+            return serve(site, host=args.host, port=args.port, poll=args.poll)
     except UsageError as exc:
         print(f"careerpress: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

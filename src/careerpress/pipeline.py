@@ -38,6 +38,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     records: dict[str, frozenset[str]] = field(default_factory=dict)  # out_path -> inputs it was made from
     graph: SiteGraph | None = None
+    changed: list[str] = field(default_factory=list)   # output files written anew (not carried over)
 
 
 class _Clock:
@@ -227,13 +228,14 @@ def _out_stats(out: Path, paths) -> dict[str, tuple[int, int]]:
     return stats
 
 
-def build(options: BuildOptions, write: bool = True) -> BuildResult:
+def build(options: BuildOptions, write: bool = True, cache: Cache | None = None) -> BuildResult:
     """Build the site; with ``write``, into options.out_dir, using and keeping
-    the incremental cache unless options.clean."""
+    the incremental cache (``cache``, or the site's own) unless options.clean."""
     clock = _Clock()
     problems = Problems()
     site = options.site_dir
-    cache = Cache(site) if write else None
+    own_cache = cache is None
+    cache = cache or (Cache(site) if write else None)
     state = cache.load_state() if cache and not options.clean else None
     stats = scan(site)
     if state is not None and _up_to_date(state, options, stats):
@@ -245,7 +247,7 @@ def build(options: BuildOptions, write: bool = True) -> BuildResult:
     try:
         return _build(options, write, clock, problems, cache, state, stats)
     finally:
-        if cache is not None:
+        if cache is not None and own_cache:
             cache.close()
 
 
@@ -342,7 +344,8 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
     clock.lap("write")
     return BuildResult(problems.sorted(), True, pages=len(graph.pages),
                        files=len(writer.changed) if write else 0, timings=clock.timings,
-                       records={k: frozenset(o.deps) for k, o in outputs.items()}, graph=graph)
+                       records={k: frozenset(o.deps) for k, o in outputs.items()}, graph=graph,
+                       changed=sorted(writer.changed) if write else [])
 
 
 class _Stale(Exception):
