@@ -13,7 +13,9 @@ cache: the build falls back to a clean one, never to a wrong one.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import os
 import pickle
 import sqlite3
@@ -88,6 +90,30 @@ class Cache:
         self._pid = 0
         self._warm: State | None = None
         self.keep_warm = keep_warm
+
+    # ------------------------------------------------------------ one build at a time
+    @contextlib.contextmanager
+    def lock(self):
+        """Hold the site's build lock; a second build of the same site waits
+        (saying so) instead of writing over the first one's output and cache."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / "lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                print(f"careerpress: another build of this site is running ({holder}); waiting for it to finish",
+                      file=sys.stderr, flush=True)
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # ------------------------------------------------------------ state
     def load_state(self) -> State | None:

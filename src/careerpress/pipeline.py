@@ -7,6 +7,7 @@ again and only outputs whose inputs changed are rendered again.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
@@ -236,19 +237,32 @@ def build(options: BuildOptions, write: bool = True, cache: Cache | None = None)
     site = options.site_dir
     own_cache = cache is None
     cache = cache or (Cache(site) if write else None)
-    state = cache.load_state() if cache and not options.clean else None
-    stats = scan(site)
-    if state is not None and _up_to_date(state, options, stats):
-        problems.extend(state.problems)
-        ok = not problems.fails(options.strict)
-        clock.lap("check")
-        return BuildResult(problems.sorted(), ok, pages=state.pages, files=0, timings=clock.timings,
-                           records={k: frozenset(o.deps) for k, o in state.outputs.items()})
+    lock = cache.lock() if cache else contextlib.nullcontext()
     try:
-        return _build(options, write, clock, problems, cache, state, stats)
+        with lock:
+            state = cache.load_state() if cache and not options.clean else None
+            stats = scan(site)
+            if state is not None and _up_to_date(state, options, stats):
+                problems.extend(state.problems)
+                ok = not problems.fails(options.strict)
+                clock.lap("check")
+                return BuildResult(problems.sorted(), ok, pages=state.pages, files=0, timings=clock.timings,
+                                   records={k: frozenset(o.deps) for k, o in state.outputs.items()})
+            return _build(options, write, clock, problems, cache, state, stats)
+    except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
+        where = exc.filename or options.out_dir
+        problems.error(_shown(Path(where), site), 1, f"cannot write: {exc.strerror or exc}")
+        return BuildResult(problems.sorted(), False, timings=clock.timings)
     finally:
         if cache is not None and own_cache:
             cache.close()
+
+
+def _shown(path: Path, site: Path) -> str:
+    try:
+        return path.absolute().relative_to(site.absolute()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
