@@ -28,7 +28,8 @@ def executable() -> str:
 def build_search_index(out_dir: Path) -> None:
     """Write ``<out_dir>/pagefind/`` for every page of the built site."""
     result = subprocess.run(
-        [executable(), "--site", str(out_dir), "--output-subdir", OUTPUT_SUBDIR, "--silent"],
+        [executable(), "--site", str(out_dir), "--output-subdir", OUTPUT_SUBDIR, "--silent",
+         "--exclude-selectors", ".anchor"],   # heading permalinks ("#") are not words
         capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
         message = (result.stderr or result.stdout).strip().splitlines()
