@@ -684,9 +684,6 @@ def test_absolute_image_url_is_used_as_it_is(tmp_path):
     assert next(i for i in jsonld(doc) if i["@type"] == "Article")["image"] == "https://cdn.example.com/cover.png"
 
 
-@pytest.mark.xfail(strict=True, reason="templates/go.html: the click-out page has no meta description, "
-                                       "canonical, Open Graph, Twitter card, menu or visible breadcrumbs "
-                                       "(its BreadcrumbList JSON-LD has 4 items), and no jobs line")
 def test_go_pages_are_full_pages_of_the_site(built):
     go = [u for u in built.html_urls() if built.is_go(u)]
     assert go
