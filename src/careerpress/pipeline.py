@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import BuildOptions, SiteConfig, load_config
 from .content import Document, SourceFile, discover_sources, load_data, parse_document
-from .content.markdown import MarkdownRenderer
+from .content.markdown import MarkdownRenderer, signature as markdown_signature
 from .errors import Problem, Problems
 from .graph import SiteGraph, build_graph
 from .cache import FORMAT, Cache, Output, State, scan
@@ -27,7 +27,8 @@ from .render import Listed, RenderedFile, SiteRenderer, TemplateProblem
 from .search import OUTPUT_SUBDIR, SearchIndexFailed, build_search_index
 from .write import Copy, OutputCollision, SiteWriter, digest
 
-PARALLEL_THRESHOLD = 64   # below this many pages a pool costs more than it saves
+PARALLEL_THRESHOLD = 64
+ENGINE = markdown_signature().encode()   # below this many pages a pool costs more than it saves
 
 
 @dataclass
@@ -133,8 +134,8 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
             digests[src.site_path] = bytes.fromhex(key[:24])
             continue
         data = src.abs_path.read_bytes()
-        key = hashlib.blake2b(data + b"\0" + src.src_path.encode() + b"\0" + base_path.encode(),
-                              digest_size=16).hexdigest()
+        key = hashlib.blake2b(data + b"\0" + src.src_path.encode() + b"\0" + base_path.encode() + b"\0" +
+                              ENGINE, digest_size=16).hexdigest()
         digests[src.site_path] = bytes.fromhex(key[:24])
         cached = cache.get_doc(key) if cache else None
         if cached is not None:
