@@ -55,7 +55,7 @@ class SiteGraph:
     related: dict[str, list[str]] = field(default_factory=dict)     # name -> related articles, best first
     featured: dict[str, list[str]] = field(default_factory=dict)    # name -> platform keys it features
     left_out: dict[str, Page] = field(default_factory=dict)         # drafts / scheduled not in this build
-    broken: set[str] = field(default_factory=set)                   # pages whose frontmatter has errors
+    named: set[str] = field(default_factory=set)   # every page file's name, parsed or not, in this build or not
     _url_index: dict | None = field(default=None, repr=False)
     _articles: list | None = field(default=None, repr=False)
     related_signature: tuple = ()
@@ -70,7 +70,7 @@ class SiteGraph:
     def known(self, name: str) -> bool:
         """A page name that exists, even if it is not in this build."""
         name = name.strip("/")
-        return name in self.pages or name in self.left_out or name in self.broken
+        return name in self.pages or name in self.left_out or name in self.named
 
     def articles(self) -> list[Page]:
         """Pages of sections (not platforms), newest first, name as tie-break."""
@@ -107,14 +107,18 @@ def is_page_name(value: str) -> bool:
 
 
 def build_graph(docs: list[Document], data: SiteData, config: SiteConfig, today: dt.date,
-                include_drafts: bool, problems: Problems, related: tuple = ((), {})) -> SiteGraph:
+                include_drafts: bool, problems: Problems, related: tuple = ((), {}),
+                names: set[str] = frozenset()) -> SiteGraph:
     """``related`` is a (signature, related) pair from an earlier build, reused
-    when no article's date, tags, platforms or references changed."""
+    when no article's date, tags, platforms or references changed. ``names``
+    are the names of every page file, parsed or not: a page whose YAML is
+    broken still exists, so naming it is not an error of its own."""
     graph = SiteGraph(config, data, today)
+    graph.named.update(names)
     by_url: dict[str, Page] = {}
     for doc in sorted(docs, key=lambda d: d.src_path):
         if not doc.valid:
-            graph.broken.add(doc.name)
+            graph.named.add(doc.name)
             continue
         if doc.name.split("/", 1)[0] in RESERVED_SECTIONS:
             problems.error(doc.site_path, 1, f"content/{doc.name.split('/', 1)[0]}/ is reserved for pages "

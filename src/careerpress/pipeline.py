@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .config import BuildOptions, SiteConfig, load_config
 from .content import Document, SourceFile, discover_sources, load_data, parse_document
+from .content.document import kind_of
 from .content.markdown import MarkdownRenderer, signature as markdown_signature
 from .errors import Problem, Problems
 from .graph import SiteGraph, build_graph
@@ -163,10 +164,12 @@ def _skeleton(doc: Document, key: str) -> Document:
     return dataclasses.replace(doc, body_html=None, body_key=key)
 
 
-def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile]) -> list[Copy]:
-    """static/ to the output root; files beside a page bundle to the page's folder."""
+def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile], problems: Problems) -> list[Copy]:
+    """static/ to the output root; files beside a page bundle to the page's folder.
+    A symlink that points outside the site is refused, as in content/."""
     copies = []
     static = site / "static"
+    root = site.resolve()
     if static.is_dir():
         for dirpath, dirnames, filenames in os.walk(static):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -175,6 +178,9 @@ def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile]) -> list[C
                     continue
                 p = Path(dirpath) / name
                 rel = p.relative_to(static).as_posix()
+                if p.is_symlink() and root not in p.resolve().parents:
+                    problems.warning(f"static/{rel}", 1, "symlink points outside the site; not copied")
+                    continue
                 copies.append(Copy(p, rel, f"static/{rel}"))
     # A bundle's files follow its page (to the page's URL, slug included); the
     # files of a bundle left out of this build (a draft) are left out too.
@@ -281,7 +287,8 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
     clock.lap("parse")
     data = load_data(sources.data, problems)
     graph = build_graph(docs, data, config, options.today, options.drafts, problems,
-                        related=state.related if state else ((), {}))
+                        related=state.related if state else ((), {}),
+                        names={kind_of(src.src_path)[0] for src in sources.pages})
     clock.lap("graph")
     if problems.fails(options.strict):
         return BuildResult(problems.sorted(), False, timings=clock.timings)
@@ -311,7 +318,9 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
         kept += [(out_path, "") for n, out_path in enumerate(renderer.listing_out_paths(i), 1)
                  if n not in numbers]
         renderer.listing(i, set(), listed)  # its sitemap entries, nothing rendered
-    copies = copies_for(site, graph, sources.assets)
+    copies = copies_for(site, graph, sources.assets, problems)
+    if problems.fails(options.strict):
+        return BuildResult(problems.sorted(), False, timings=clock.timings)
 
     outputs: dict[str, Output] = {}
     try:

@@ -51,14 +51,14 @@ RELOAD_JS = r"""(function () {
     });
   }
   var source = new EventSource("%(events)s");
-  var seen = null;
+  var seen = null;  // the last good build this page knows; a failed save only updates the overlay
   source.addEventListener("build", function (event) {
     var data = JSON.parse(event.data);
     overlay(data.problems);
-    if (seen !== null && data.version !== seen) {
+    if (seen !== null && data.build !== seen) {
       if (data.css_only) swapCss(); else location.reload();
     }
-    seen = data.version;
+    seen = data.build;
   });
 })();
 """
