@@ -422,10 +422,30 @@ def run_size(n: int, args, flags: set[str], peer_list: list[Peer]) -> dict[str, 
             return r
 
         if search_flag:
+            # The same builds without the Pagefind index (the peers build none): a
+            # rebuild then does only what the edit touched.
             remove(out, site / CACHE_DIR)
             r = cp("cold-nosearch", "cold, no search", "--no-search")
             if k == 0 and not r.failed:
                 r.check = check_pages(out, slugs)
+            before = digest(out)
+            edit_article(art_path, art_pristine, k)
+            r = cp("edit-article-nosearch", "edit one article, no search", "--no-search")
+            after = digest(out)
+            r.check = merge_check(r.check, ("STALE: the edit is missing from the page"
+                                            if article_marker(k) not in page_html(out, edited) else "edit shown")
+                                  + "; " + changed_text(changed(before, after), len(after)))
+            before = after
+            edit_pitch(plat_path, plat_pristine, k)
+            r = cp("edit-platform-nosearch", f"edit platform, no search", "--no-search")
+            after = digest(out)
+            missing = sum(pitch_marker(k) not in page_html(out, s) for s in feat)
+            r.check = merge_check(r.check, (f"STALE: {missing} of {len(feat)} featuring pages lack the new pitch"
+                                            if missing else f"new pitch on all {len(feat)} featuring pages")
+                                  + "; " + changed_text(changed(before, after), len(after)))
+            r = cp("noop-nosearch", "no-op rebuild, no search", "--no-search")
+            art_path.write_text(art_pristine)
+            plat_path.write_text(plat_pristine)
         remove(out, site / CACHE_DIR)
         r = cp("cold", "cold")
         if k == 0 and not r.failed:
