@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-2-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-3-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -78,6 +78,8 @@ class State:
     out_stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # -> (mtime_ns, size) when written
     related: tuple = ((), {})         # (signature, related) for reuse
     pages: int = 0
+    base_path: str = "/"             # the cached parses' links carry it
+    copy_sources: dict[str, str] = field(default_factory=dict)  # copied out_path -> its source file
 
 
 class Cache:

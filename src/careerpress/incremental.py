@@ -25,7 +25,7 @@ class Fingerprints:
         self.sources = sources                         # site path of a page -> digest of its bytes
         self._memo: dict[str, bytes | None] = {}
         self._pages = {p.doc.site_path: p for p in (*graph.pages.values(), *graph.left_out.values())}
-        self._listings = {f"listing:{l.key}": l.names for l in renderer.listings}
+        self._listings = {f"listing:{l.key}": l for l in renderer.listings}   # names, title, crumbs …
 
     def of(self, key: str, owner: str) -> bytes | None:
         """The fingerprint of ``key`` as seen by the output made from ``owner``."""

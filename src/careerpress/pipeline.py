@@ -123,7 +123,7 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
     and the digest of every page source."""
     docs, problems, entries, digests = [], [], {}, {}
     to_parse: list[tuple[SourceFile, str]] = []
-    known = state.docs if state else {}
+    known = state.docs if state and state.base_path == base_path else {}
     for src in sources:
         stat = stats.get(src.site_path)
         old = known.get(src.src_path)
@@ -211,7 +211,10 @@ def _up_to_date(state: State, options: BuildOptions, stats: dict) -> bool:
     """Nothing the build reads has changed and the output is as it was left."""
     if state.settings != _settings(options) or state.files != stats:
         return False
-    return len(_intact(state, options.out_dir)) == len(state.digests)
+    if len(_intact(state, options.out_dir)) != len(state.digests):
+        return False
+    present = sum(len(files) for _, _, files in os.walk(options.out_dir))
+    return present == len(state.digests)   # nothing added by hand either
 
 
 def _intact(state: State, out: Path) -> dict[str, bytes]:
@@ -343,7 +346,7 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
                     writer.copy(c, _copy_digest(c, site, stats, state, old_digests))
                 clock.lap("render")
                 if options.search:
-                    _search(writer, old_digests)
+                    _search(writer, old_digests, state.digests if state else {})
                 clock.lap("search")
                 cache.forget_state()
                 writer.commit()
@@ -351,7 +354,10 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
                     format=FORMAT, settings=_settings(options), files=stats, problems=problems.items,
                     docs=entries, outputs=outputs, digests=writer.digests,
                     out_stats=_out_stats(options.out_dir, writer.digests),
-                    related=(graph.related_signature, graph.related), pages=len(graph.pages)))
+                    related=(graph.related_signature, graph.related), pages=len(graph.pages),
+                    base_path=config.base_path,
+                    copy_sources={c.out_path: c.src.relative_to(site).as_posix() for c in copies
+                                  if c.src.is_relative_to(site)}))
     except TemplateProblem as exc:
         problems.extend([exc.problem])
         return BuildResult(problems.sorted(), False, timings=clock.timings)
@@ -389,19 +395,20 @@ def _copy_digest(c: Copy, site: Path, stats: dict, state: State | None, old_dige
     """The digest of a copied file, read again only when its stat changed."""
     rel = c.src.relative_to(site).as_posix() if c.src.is_relative_to(site) else None
     if state is not None and rel is not None and state.files.get(rel) == stats.get(rel) \
-            and c.out_path in old_digests:
+            and state.copy_sources.get(c.out_path) == rel and c.out_path in old_digests:
         return old_digests[c.out_path]
     return digest(c.src.read_bytes())
 
 
-def _search(writer: SiteWriter, old_digests: dict) -> None:
+def _search(writer: SiteWriter, intact: dict, recorded: dict) -> None:
     """Index the new output with Pagefind, unless no page changed since the
-    index in the current output was made: then keep that one."""
+    index in the current output was made and all of it is intact: then keep it."""
     prefix = OUTPUT_SUBDIR + "/"
-    old_index = [p for p in old_digests if p.startswith(prefix)]
+    old_index = [p for p in recorded if p.startswith(prefix)]
     html_changed = any(p.endswith(".html") for p in writer.changed) or \
-        {p for p in writer.digests if p.endswith(".html")} != {p for p in old_digests if p.endswith(".html")}
-    if old_index and not html_changed and all(writer.keep(p, "the search index") for p in old_index):
+        {p for p in writer.digests if p.endswith(".html")} != {p for p in recorded if p.endswith(".html")}
+    if old_index and not html_changed and all(p in intact for p in old_index) \
+            and all(writer.keep(p, "the search index") for p in old_index):
         return
     for p in old_index:
         (writer.tmp / p).unlink(missing_ok=True)

@@ -27,6 +27,9 @@ def render_page(page: Page, views: Views, templates: Templates, body_html: str |
     body, faqs, affiliate = _fill_shortcodes(page, views, templates, deps,
                                              doc.body_html if body_html is None else body_html)
     featured = [views.platform(k, deps) for k in m.get("platforms", []) if k in graph.platforms]
+    for k in m.get("platforms", []):
+        if k not in graph.platforms:
+            views.depend_on_left_out(f"platforms/{k}", deps)
     affiliate = affiliate or any(p["affiliate"] for p in featured)
     related = [views.summary(n, deps) for n in graph.related.get(doc.name, [])]
     backlinks = [views.summary(n, deps) for n in graph.backlinks.get(doc.name, [])]
@@ -93,7 +96,10 @@ def _fill_shortcodes(page: Page, views: Views, templates: Templates, deps: set[s
         sc = by_index.get(int(m.group(1)))
         if sc is None:
             return ""
-        if sc.name == "platform" and sc.arg in graph.platforms:
+        if sc.name == "platform" and sc.arg not in graph.platforms:
+            views.depend_on_left_out(f"platforms/{sc.arg}", deps)
+            return ""
+        if sc.name == "platform":
             view = views.platform(sc.arg, deps)
             affiliate = affiliate or view["affiliate"]
             return templates.render("partials/platform.html", deps, site=views.site, platform=view)

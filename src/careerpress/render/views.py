@@ -38,10 +38,18 @@ class Views:
         if is_page_name(target):
             page = self.graph.pages.get(target.strip("/"))
             if page is None:
+                self.depend_on_left_out(target, deps)
                 return ""
             deps.add(page.doc.site_path)
             return self.url(page.url)
         return self.url(target)
+
+    def depend_on_left_out(self, name: str, deps: set[str]) -> None:
+        """A page named but not in this build (a draft, a scheduled page) is still
+        an input: publishing it must render again what names it."""
+        page = self.graph.left_out.get(name.strip("/"))
+        if page is not None:
+            deps.add(page.doc.site_path)
 
     def affiliate_of(self, url: str) -> dict | None:
         """The affiliate platform an URL leads to (its url or its /go/ page), if any."""
@@ -129,6 +137,7 @@ class Views:
             if "ref" in source:
                 target = self.graph.pages.get(source["ref"].strip("/"))
                 if target is None:
+                    self.depend_on_left_out(source["ref"], deps)
                     continue
                 deps.add(target.doc.site_path)
                 groups["internal"].append({"title": target.meta["title"], "url": self.url(target.url),
