@@ -260,8 +260,10 @@ def build(options: BuildOptions, write: bool = True, cache: Cache | None = None)
                                    records={k: frozenset(o.deps) for k, o in state.outputs.items()})
             return _build(options, write, clock, problems, cache, state, stats)
     except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
-        where = exc.filename or options.out_dir
-        problems.error(_shown(Path(where), site), 1, f"cannot write: {exc.strerror or exc}")
+        where = _shown(Path(exc.filename or options.out_dir), site)
+        reason = "a file is in the way of a folder" if isinstance(exc, (FileExistsError, NotADirectoryError)) \
+            else (exc.strerror or str(exc))
+        problems.error(where, 1, f"cannot write the output: {reason}")
         return BuildResult(problems.sorted(), False, timings=clock.timings)
     finally:
         if cache is not None and own_cache:

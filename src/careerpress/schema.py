@@ -32,6 +32,8 @@ def text(value):
         raise ValueError("must be text")
     if isinstance(value, (dt.date, int, float)):
         return str(value)
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
     return value
 
 

@@ -50,6 +50,11 @@ class SiteWriter:
     def __post_init__(self):
         self.out_dir = self.out_dir.absolute()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        # Folders a killed build left beside the output (the site's lock is held).
+        for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.[no][el][wd]-*"):
+            if stale.is_dir() and stale.name.split("-", 1)[0] in (f".{self.out_dir.name}.new",
+                                                                   f".{self.out_dir.name}.old"):
+                shutil.rmtree(stale, ignore_errors=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
         self._dirs: set[Path] = {self.tmp}
 

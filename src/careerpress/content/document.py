@@ -135,7 +135,9 @@ def parse_document(source: SourceFile, md: MarkdownRenderer) -> tuple[Document |
     for i, faq in enumerate(meta.get("faqs", [])):
         if "q" not in faq or "a" not in faq:
             continue  # reported by the schema
-        answer = md.convert(faq["a"], path, _value_line(lines, ("faqs", i, "a")), len(shortcodes))
+        # An answer is frontmatter: Markdown, but raw HTML in it is text, not markup.
+        answer = md.convert(faq["a"].replace("<", "&lt;"), path, _value_line(lines, ("faqs", i, "a")),
+                            len(shortcodes))
         problems.extend(out_problem for out_problem in answer.problems)
         shortcodes.extend(answer.shortcodes)
         links.extend(link for link, _ in answer.links)
