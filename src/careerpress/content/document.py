@@ -127,7 +127,15 @@ def parse_document(source: SourceFile, md: MarkdownRenderer) -> tuple[Document |
         if meta.get("pitch"):
             meta.setdefault("description", meta["pitch"])
 
-    out = md.convert(body, path, body_line)
+    try:
+        out = md.convert(body, path, body_line)
+    except RecursionError:
+        problems.error(path, body_line, "the body is nested too deeply for Markdown (lists or quotes "
+                                        "hundreds of levels deep); flatten it")
+        return None, problems.items
+    except Exception as exc:  # Python-Markdown should not fail; if it does, say where, not a traceback
+        problems.error(path, body_line, f"Markdown could not convert this page: {exc!r}")
+        return None, problems.items
     problems.extend(out.problems)
     shortcodes = list(out.shortcodes)
     links = [link for link, _ in out.links]
@@ -136,8 +144,12 @@ def parse_document(source: SourceFile, md: MarkdownRenderer) -> tuple[Document |
         if "q" not in faq or "a" not in faq:
             continue  # reported by the schema
         # An answer is frontmatter: Markdown, but raw HTML in it is text, not markup.
-        answer = md.convert(faq["a"].replace("<", "&lt;"), path, _value_line(lines, ("faqs", i, "a")),
-                            len(shortcodes))
+        try:
+            answer = md.convert(faq["a"].replace("<", "&lt;"), path, _value_line(lines, ("faqs", i, "a")),
+                                len(shortcodes))
+        except (RecursionError, Exception) as exc:
+            problems.error(path, _value_line(lines, ("faqs", i, "a")), f"Markdown could not convert this answer: {exc!r}")
+            continue
         problems.extend(out_problem for out_problem in answer.problems)
         shortcodes.extend(answer.shortcodes)
         links.extend(link for link, _ in answer.links)
