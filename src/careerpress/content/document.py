@@ -17,6 +17,7 @@ from .discover import SourceFile
 from .markdown import Heading, MarkdownRenderer, Shortcode
 
 WORDS_PER_MINUTE = 220
+_RAW_HTML_OPEN = re.compile(r"(?<!\{\{)<")   # a '<' that does not open a shortcode
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -145,7 +146,7 @@ def parse_document(source: SourceFile, md: MarkdownRenderer) -> tuple[Document |
             continue  # reported by the schema
         # An answer is frontmatter: Markdown, but raw HTML in it is text, not markup.
         try:
-            answer = md.convert(faq["a"].replace("<", "&lt;"), path, _value_line(lines, ("faqs", i, "a")),
+            answer = md.convert(_RAW_HTML_OPEN.sub("&lt;", faq["a"]), path, _value_line(lines, ("faqs", i, "a")),
                                 len(shortcodes))
         except (RecursionError, Exception) as exc:
             problems.error(path, _value_line(lines, ("faqs", i, "a")), f"Markdown could not convert this answer: {exc!r}")
