@@ -7,17 +7,23 @@ builds the fixture tests/sites/incremental (with its cache), applies one edit
 copy of the edited site without its cache or output from scratch and compares
 the two output folders file by file.
 
-The fixture: two sections (articles/, guides/), six published articles and a
-draft with shared tags ("Remote Work" written two ways), a page bundle with an
-image, two platforms (acme is an affiliate) featured by shortcode and by
-``platforms:``, callouts (one pointing at the draft), stats, an author per
-article, jobs, ``{ref: …}`` sources and body links between pages, and
-``page_size: 2`` so every listing paginates.
+The fixture: two sections (articles/, guides/) with eight published articles
+and a draft sharing tags ("Remote Work" written two ways), two page bundles
+with an image of the same name, two platforms (acme is an affiliate) featured
+by shortcode and by ``platforms:``, callouts (one pointing at the draft),
+stats, an author per article, jobs, ``{ref: …}`` sources and body links between
+pages, and ``page_size: 2`` so every listing paginates.
+
+Cases marked xfail(strict=True) are known mismatches: each reason names the
+edit, the differing file and the cause. Set INCREMENTAL_EXAMPLES=200 and
+INCREMENTAL_RANDOM=1 to let the property test look further than its fixed
+eight examples.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import datetime as dt
 import difflib
 import os
@@ -60,7 +66,6 @@ def build_here(site: Path, out: Path | None = None, **kw):
 def cli_build(site: Path, *args: str, monkeypatch, expect: int = 0) -> str:
     """`careerpress build --no-search --jobs 1 ARGS` in ``site``, in this process
     (the same code path as the command, without a new interpreter). Returns stdout."""
-    import io
     out, err = io.StringIO(), io.StringIO()
     with monkeypatch.context() as m:
         m.chdir(site)
@@ -262,8 +267,10 @@ def rename_page(site: Path, rnd: random.Random) -> None:
         return
     name = rnd.choice(candidates)
     src = page(site, name)
-    new = f"renamed-{rnd.randrange(10**6)}"
     folder = site / "content" / rnd.choice(("articles", "guides"))   # maybe into the other section
+    new = f"renamed-{rnd.randrange(10**6)}"
+    while (folder / new).exists() or (folder / f"{new}.md").exists():   # the same seed again
+        new += "-2"
     if src.name == "index.md":                      # a bundle: move its folder
         src.parent.rename(folder / new)
     else:
@@ -350,7 +357,8 @@ def toggle_slug(site: Path, rnd: random.Random) -> None:
         if get_key(path, "slug"):
             drop_key(path, "slug")
         else:
-            set_key(path, "slug", f"moved-{rnd.randrange(10**6)}")
+            set_key(path, "slug", f"{path.stem if path.stem != 'index' else path.parent.name}-moved-"
+                                  f"{rnd.randrange(10**6)}")
 
 
 def add_ref(site: Path, rnd: random.Random) -> None:
@@ -571,6 +579,7 @@ class Edit:
     bug: str = ""       # a known mismatch: the case is xfail(strict=True)
     same_site: bool = False   # the edit leaves content/, templates/, static/ as they were
     failing: tuple = ()       # indexes of steps whose build must fail (exit 1)
+    most: int | None = None   # at most this many files written by the last build
 
 
 def _set(name: str, key: str, value: str):
@@ -578,9 +587,9 @@ def _set(name: str, key: str, value: str):
 
 
 EDITS = [
-    Edit("no-op", (nothing,), same_site=True),
+    Edit("no-op", (nothing,), same_site=True, most=0),
     Edit("page-added", (add_page,)),
-    Edit("page-body-edited", (edit_body,)),
+    Edit("page-body-edited", (edit_body,), most=1),
     Edit("page-renamed", (lambda s, r: page(s, "articles/gamma").rename(s / "content/articles/gamma-two.md"),)),
     Edit("bundle-renamed", (lambda s, r: (s / "content/articles/portfolio").rename(s / "content/articles/folio"),)),
     Edit("page-deleted", (lambda s, r: page(s, "articles/delta").unlink(),)),
@@ -598,7 +607,7 @@ EDITS = [
     Edit("ref-added", (lambda s, r: replace(page(s, "guides/toolkit"), "  - ref: articles/alpha",
                                             "  - ref: articles/alpha\n  - ref: articles/delta"),)),
     Edit("body-link-added", (lambda s, r: replace(page(s, "articles/delta"), "DELTA-BODY.",
-                                                   "DELTA-BODY. See [the toolkit](/guides/toolkit/)."),)),
+                                                   "DELTA-BODY. See [the toolkit](/guides/toolkit/)."),), most=4),
     Edit("noindex-set", (_set("articles/gamma", "noindex", "true"),)),
     Edit("draft-on", (named(toggle_draft, name="articles/gamma"),)),
     Edit("draft-on-then-off", (named(toggle_draft, name="articles/gamma"), named(toggle_draft, name="articles/gamma"))),
@@ -609,7 +618,7 @@ EDITS = [
     Edit("date-moved-into-future", (named(toggle_future, name="articles/gamma"),)),
     Edit("date-into-future-and-back", (named(toggle_future, name="articles/gamma"),
                                        named(toggle_future, name="articles/gamma"))),
-    Edit("platform-pitch-edited", (lambda s, r: set_key(page(s, "platforms/acme"), "pitch", "\"A new pitch.\""),)),
+    Edit("platform-pitch-edited", (lambda s, r: set_key(page(s, "platforms/acme"), "pitch", "\"A new pitch.\""),), most=8),
     Edit("platform-url-edited", (lambda s, r: set_key(page(s, "platforms/acme"), "url",
                                                        "https://acme.example.com/?ref=new"),)),
     Edit("platform-affiliate-flipped", (named(toggle_affiliate, key="basil"),)),
@@ -623,16 +632,16 @@ EDITS = [
         lambda s, r: drop_key(page(s, "articles/beta"), "platforms"),
         named(toggle_draft, name="platforms/basil"), named(toggle_draft, name="platforms/basil"))),
     Edit("callout-edited", (lambda s, r: _set_data_field(s, "callouts", "starter", "body", "\"New callout text.\""),)),
-    Edit("stat-edited", (lambda s, r: _set_data_field(s, "stats", "hourly-rate", "value", "\"$47/hour\""),)),
+    Edit("stat-edited", (lambda s, r: _set_data_field(s, "stats", "hourly-rate", "value", "\"$47/hour\""),), most=1),
     Edit("author-edited", (lambda s, r: _set_data_field(s, "authors", "ben-okafor", "name", "\"Benedict Okafor\""),)),
     Edit("author-bio-edited", (lambda s, r: _set_data_field(s, "authors", "ana-lopez", "bio", "\"A new bio.\""),)),
     Edit("jobs-entry-edited", (edit_job,)),
     Edit("jobs-entry-added", (add_job,)),
     Edit("template-edited", (edit_template,)),
     Edit("partial-edited", (edit_partial,)),
-    Edit("static-added", (add_static,)),
-    Edit("static-removed", (lambda s, r: (s / "static/css/pygments.css").unlink(),)),
-    Edit("bundle-image-replaced", (replace_image,)),
+    Edit("static-added", (add_static,), most=1),
+    Edit("static-removed", (lambda s, r: (s / "static/css/pygments.css").unlink(),), most=0),
+    Edit("bundle-image-replaced", (replace_image,), most=2),
     Edit("bundle-image-replaced-same-size", (replace_image_same_size,)),
     Edit("site-title-edited", (edit_site_title,)),
     Edit("site-page-size-edited", (lambda s, r: set_key_yaml(s / "content/site.yaml", "page_size", "3"),)),
@@ -651,11 +660,11 @@ EDITS = [
     Edit("cache-deleted-and-body-edited", (delete_cache, edit_body)),
     Edit("cache-state-truncated", (truncate_state,), same_site=True),
     Edit("cache-state-truncated-and-body-edited", (lambda s, r: (truncate_state(s, r), edit_body(s, r)),)),
-    Edit("cache-bodies-garbage", (garble_bodies,), same_site=True),
+    Edit("cache-bodies-garbage", (garble_bodies,), same_site=True, most=0),
     Edit("cache-bodies-garbage-and-title-edited", (lambda s, r: (garble_bodies(s, r), change_title(s, r)),)),
-    Edit("output-hand-edited", (lambda s, r: open(s / "public/articles/alpha/index.html", "a").write("<!-- x -->"),), same_site=True),
-    Edit("output-file-deleted", (lambda s, r: (s / "public/tags/pay/page/2/index.html").unlink(),), same_site=True),
-    Edit("output-image-deleted", (lambda s, r: (s / "public/articles/portfolio/shot.png").unlink(),), same_site=True),
+    Edit("output-hand-edited", (lambda s, r: open(s / "public/articles/alpha/index.html", "a").write("<!-- x -->"),), same_site=True, most=1),
+    Edit("output-file-deleted", (lambda s, r: (s / "public/tags/pay/page/2/index.html").unlink(),), same_site=True, most=1),
+    Edit("output-image-deleted", (lambda s, r: (s / "public/articles/portfolio/shot.png").unlink(),), same_site=True, most=1),
     Edit("output-stray-file-added", (add_stray_output,), same_site=True),
     Edit("output-stray-file-added-and-body-edited", (lambda s, r: (add_stray_output(s, r), edit_body(s, r)),)),
 ]
@@ -681,7 +690,9 @@ def test_incremental_build_equals_clean_build(edit: Edit, built, pristine, tmp_p
             cli_build(site, monkeypatch=monkeypatch, expect=1)
             assert tree(site / "public") == before, "a failed build changed the output"
         else:
-            cli_build(site, monkeypatch=monkeypatch)
+            stdout = cli_build(site, monkeypatch=monkeypatch)
+    if edit.most is not None:
+        assert files_written(stdout) <= edit.most, stdout
     clean = pristine if edit.same_site else clean_build(site, tmp_path / "edited")
     assert_same_output(site / "public", clean, edit.id)
 
@@ -696,12 +707,12 @@ def _stats(folder: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def test_unchanged_output_files_keep_their_mtime(tmp_path):
+def test_unchanged_output_files_keep_their_mtime(built, tmp_path):
     """After a body edit, every file whose bytes did not change is the same file
     (same inode, same mtime: hard-linked from the previous output); the edited
     page is new. (Backdating output mtimes with os.utime is no way to see this:
     the cache then takes every output file for hand-edited and rewrites it.)"""
-    site = copy_site(FIXTURE, tmp_path / "site")
+    site = start_from(built, tmp_path / "site")
     build_here(site)
     out = site / "public"
     before_bytes, before = tree(out), _stats(out)
@@ -716,9 +727,8 @@ def test_unchanged_output_files_keep_their_mtime(tmp_path):
     assert not rewritten, f"rewritten though their bytes did not change: {rewritten}"
 
 
-def test_a_body_edit_parses_and_renders_one_page(tmp_path, monkeypatch):
-    site = copy_site(FIXTURE, tmp_path / "site")
-    build_here(site)
+def test_a_body_edit_parses_and_renders_one_page(built, tmp_path, monkeypatch):
+    site = start_from(built, tmp_path / "site")
     parsed, rendered = [], []
     real_parse, real_render = pipeline.parse_all, pipeline._render_task
 
@@ -756,9 +766,8 @@ def test_a_body_edit_writes_few_files_via_the_command(tmp_path):
     assert_same_output(site / "public", clean, "body edit (command)")
 
 
-def test_a_title_edit_renders_only_pages_that_show_the_title(tmp_path, monkeypatch):
-    site = copy_site(FIXTURE, tmp_path / "site")
-    build_here(site)
+def test_a_title_edit_renders_only_pages_that_show_the_title(built, tmp_path, monkeypatch):
+    site = start_from(built, tmp_path / "site")
     rendered = []
     real_render = pipeline._render_task
 
