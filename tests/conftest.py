@@ -22,12 +22,17 @@ FIXED_EPOCH = "1795737600"
 
 
 def copy_site(case_dir: Path, dest: Path) -> Path:
-    """Copy a fixture site to ``dest``, completing it with the repo's templates and static."""
-    shutil.copytree(case_dir, dest, ignore=shutil.ignore_patterns("expected", "expected_errors.txt"),
-                    symlinks=True)
+    """Copy a fixture site to ``dest`` over the repo's templates and static: a
+    case holds only the files it changes, and lists in ``remove.txt`` the site
+    paths it takes away (a missing template)."""
     for part in ("templates", "static"):
-        if not (dest / part).exists():
-            shutil.copytree(REPO / part, dest / part)
+        shutil.copytree(REPO / part, dest / part)
+    shutil.copytree(case_dir, dest, ignore=shutil.ignore_patterns("expected", "expected_errors.txt", "remove.txt"),
+                    symlinks=True, dirs_exist_ok=True)
+    removals = case_dir / "remove.txt"
+    if removals.is_file():
+        for line in removals.read_text(encoding="utf-8").split():
+            (dest / line).unlink()
     return dest
 
 
