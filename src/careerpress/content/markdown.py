@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
 import markdown
+from markdown import inlinepatterns, util
 from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import InlineProcessor
 
 from ..errors import Problem, ERROR
 
@@ -39,6 +43,7 @@ _LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d+[.)])\s")
 # definition, or an HTML attribute. Writers never need one; it is an error.
 _UNSAFE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?|(?:href|src)\s*=\s*[\"']?\s*)"
                           r"(javascript|vbscript|data)\s*:", re.I)
+_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.I)  # what any unsafe link contains
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,8 @@ class _ShortcodePreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         st, out = self.state, []
+        # Most texts hold no scheme that could be unsafe: then no line needs the check.
+        check_links = _SCHEME.search(_link_text("\n".join(lines))) is not None
         fence: str | None = None
         in_code = in_list = False
         prev_blank = True
@@ -145,7 +152,7 @@ class _ShortcodePreprocessor(Preprocessor):
             if in_code:
                 out.append(line)
                 continue
-            unsafe = _UNSAFE_LINK.search(_link_text(line))
+            unsafe = check_links and _UNSAFE_LINK.search(_link_text(line))
             if unsafe:
                 st.error(lineno, f"{unsafe.group(1).lower()}: link is not allowed; links must be http(s), mailto or site-relative")
             if "{{<" not in line:
@@ -184,6 +191,60 @@ def _link_text(line: str) -> str:
     return re.sub(r"[\t\r\n]", "", html.unescape(_CODE_SPAN.sub("", line)))
 
 
+# What a text must contain for an inline pattern to match, by the pattern's
+# regular expression. A pattern not in this table is always tried.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    inlinepatterns.BACKTICK_RE: ("`",),
+    inlinepatterns.ESCAPE_RE: ("\\",),
+    inlinepatterns.LINK_RE: ("[",),
+    inlinepatterns.IMAGE_LINK_RE: ("![",),
+    inlinepatterns.AUTOLINK_RE: ("<",),
+    inlinepatterns.AUTOMAIL_RE: ("<",),
+    inlinepatterns.LINE_BREAK_RE: ("  \n",),
+    inlinepatterns.HTML_RE: ("<",),
+    inlinepatterns.ENTITY_RE: ("&",),
+    r"\[\^([^\]]*)\]": ("[^",),  # footnote references
+}
+
+
+class _InlineProcessor(InlineProcessor):
+    """Python-Markdown's inline stage, skipping the patterns a text cannot match.
+
+    The stock stage tries every inline pattern (about fifteen) on every text
+    node, each through a registry lookup and a regex scan; most nodes are plain
+    prose with no `[`, `<`, `&` or backtick in them. A pattern is skipped only
+    when its required character is absent, where it would find no match
+    anyway, so the output is the same."""
+
+    def run(self, tree, ancestors=None):
+        self._patterns = []
+        for pattern in self.inlinePatterns:
+            trigger = _trigger(pattern)
+            self._patterns.append((pattern, trigger[0], trigger[1:]) if trigger else (pattern, None, ()))
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):
+        if isinstance(data, util.AtomicString):
+            return data
+        apply, patterns = self._InlineProcessor__applyPattern, self._patterns
+        startIndex, count = 0, len(patterns)
+        while patternIndex < count:
+            pattern, first, more = patterns[patternIndex]
+            if first is not None and first not in data and not (more and any(t in data for t in more)):
+                patternIndex, startIndex = patternIndex + 1, 0
+                continue
+            data, matched, startIndex = apply(pattern, data, patternIndex, startIndex)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+def _trigger(pattern) -> tuple[str, ...] | None:
+    if isinstance(pattern, inlinepatterns.DelimiterProcessor):
+        return tuple(pattern.tokens)
+    return _TRIGGERS.get(getattr(pattern, "pattern", None))
+
+
 class _CareerpressExtension(Extension):
     def __init__(self, state: _State):
         super().__init__()
@@ -191,13 +252,49 @@ class _CareerpressExtension(Extension):
 
     def extendMarkdown(self, md):
         md.preprocessors.register(_ShortcodePreprocessor(md, self.state), "careerpress_shortcodes", 35)
+        md.treeprocessors.register(_InlineProcessor(md), "inline", 20)
 
 
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "attr_list", "sane_lists", "toc", "codehilite"]
+class _Formatters:
+    """Pygments HTML formatters, one per set of options, reused for every code
+    block (codehilite builds a new one, style sheet and all, for each)."""
+
+    def __init__(self):
+        self.made: dict[str, object] = {}
+
+    def __call__(self, lang_str: str, **options):
+        key = repr(sorted(options.items()))
+        formatter = self.made.get(key)
+        if formatter is None:
+            from pygments.formatters.html import HtmlFormatter
+            formatter = self.made[key] = HtmlFormatter(**options)
+        return formatter
+
+    def __repr__(self) -> str:  # part of signature(): the same in every process
+        return "html"
+
+
+class _TocTreeprocessor(TocTreeprocessor):
+    """Headings get their ids and permalinks and ``md.toc_tokens``; the page
+    template draws the table of contents from those, so the stock HTML table
+    (built, serialised and post-processed for every text) is never made."""
+
+    def build_toc_div(self, toc_list):
+        return etree.Element("div")
+
+
+class _TocExtension(TocExtension):
+    TreeProcessorClass = _TocTreeprocessor
+
+
+_OWN_EXTENSIONS = {"toc": _TocExtension}
+
 EXTENSION_CONFIGS = {
+    # marker "": no [TOC] paragraph to look for; the template places the table
     "toc": {"permalink": "#", "permalink_class": "anchor", "permalink_title": "Link to this section",
-            "toc_depth": "2-3"},
-    "codehilite": {"css_class": "highlight", "guess_lang": False},
+            "toc_depth": "2-3", "marker": ""},
+    "codehilite": {"css_class": "highlight", "guess_lang": False, "pygments_formatter": _Formatters()},
 }
 
 
@@ -214,9 +311,11 @@ class MarkdownRenderer:
     def __init__(self, base_path: str = "/"):
         self.state = _State()
         self.base_path = base_path
+        extensions = [_OWN_EXTENSIONS[name](**EXTENSION_CONFIGS[name]) if name in _OWN_EXTENSIONS else name
+                      for name in EXTENSIONS]
         self.md = markdown.Markdown(
-            extensions=[*EXTENSIONS, _CareerpressExtension(self.state)],
-            extension_configs=EXTENSION_CONFIGS,
+            extensions=[*extensions, _CareerpressExtension(self.state)],
+            extension_configs={k: v for k, v in EXTENSION_CONFIGS.items() if k not in _OWN_EXTENSIONS},
             output_format="html",
         )
 
