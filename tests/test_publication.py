@@ -472,6 +472,40 @@ def test_section_listings_are_paginated_newest_first(built):
         assert len(listed(built, built.page("/articles/page/3/"))) == 1
 
 
+def test_a_long_listing_links_the_first_and_last_pages_and_two_either_side(tmp_path):
+    """page_size 1 and copies of an article give articles/ a dozen pages: each page links
+    page 1, the last page and two either side of itself; a run of pages left
+    out is one ellipsis, and a run of one page is linked rather than left out."""
+    site = tmp_path / "site"
+    site.mkdir()
+    for part in ("content", "templates", "static"):
+        shutil.copytree(REPO / part, site / part)
+    config = site / "content" / "site.yaml"
+    config.write_text(re.sub(r"(?m)^page_size:.*$", "page_size: 1", config.read_text()))
+    one = sorted((site / "content" / "articles").glob("*.md"))[0]
+    for i in range(6):
+        shutil.copy(one, one.with_name(f"copy-{i}.md"))
+    result = run(["build", "--jobs", "1", "--no-search"], cwd=site, SOURCE_DATE_EPOCH=FIXED_EPOCH)
+    assert result.returncode == 0, result.stderr
+    out = site / "public" / "articles"
+    total = 1 + len(list((out / "page").iterdir()))
+    assert total >= 9, "the sample needs enough articles for a long listing"
+
+    def numbers(n: int) -> list[str]:
+        html = (out / ("index.html" if n == 1 else f"page/{n}/index.html")).read_text()
+        nav = parse(html).find("main").find_all("nav")
+        pages = next(x for x in nav if x.attrs.get("class") == "pagination").find("ol")
+        return [li.words for li in pages.find_all("li")]
+
+    last = str(total)
+    assert numbers(1) == ["1", "2", "3", "…", last]
+    assert numbers(4) == ["1", "2", "3", "4", "5", "6", "…", last]
+    assert numbers(total) == ["1", "…", str(total - 2), str(total - 1), last]
+    middle = total // 2 + 1
+    assert numbers(middle)[0:2] == ["1", "…"] and numbers(middle)[-2:] == ["…", last]
+    assert [str(middle + d) for d in range(-2, 3)] == numbers(middle)[2:7]
+
+
 def test_tag_listings_list_only_published_pages_with_that_tag(built):
     articles = built.articles()
     by_tag: dict[str, list[Doc]] = {}

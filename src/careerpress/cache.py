@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-3-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-4-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -82,6 +82,10 @@ class State:
     copy_sources: dict[str, str] = field(default_factory=dict)  # copied out_path -> its source file
 
 
+HEAD = frozenset({"format", "settings", "files", "problems", "digests", "out_stats", "pages"})
+RECORDS = frozenset(f.name for f in dataclasses.fields(State)) - HEAD
+
+
 class Cache:
     """The cache folder of one site. ``keep_warm`` keeps the last state in
     memory as well (the preview server), so a rebuild does not read it back."""
@@ -118,28 +122,47 @@ class Cache:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # ------------------------------------------------------------ state
-    def load_state(self) -> State | None:
+    # On disk the state is two files: state.pickle holds what a no-op check
+    # reads (settings, input stats, output digests), small at any site size;
+    # state-records.pickle holds the documents and the records of every output,
+    # read only when something changed. A token ties the two together.
+    def load_state(self, whole: bool = True) -> State | None:
+        """The last build's state; without ``whole``, only the head (the
+        fields in HEAD): enough to tell whether anything changed."""
         if self._warm is not None:
             return self._warm
+        head = self._load("state.pickle")
+        if not isinstance(head, dict) or head.get("format") != FORMAT or set(head) != {*HEAD, "token"}:
+            return None
+        token = head.pop("token")
+        if not whole:
+            return State(**head, docs={})
+        records = self._load("state-records.pickle")
+        if not isinstance(records, tuple) or len(records) != 2 or records[0] != token \
+                or not isinstance(records[1], dict) or set(records[1]) != RECORDS:
+            return None
+        return State(**head, **records[1])
+
+    def _load(self, name: str):
         try:
-            with open(self.dir / "state.pickle", "rb") as fh:
-                state = pickle.load(fh)
+            with open(self.dir / name, "rb") as fh:
+                return pickle.load(fh)
         except Exception:  # missing, truncated, from another version: no cache
             return None
-        if not isinstance(state, State) or getattr(state, "format", None) != FORMAT:
-            return None
-        if not all(hasattr(state, f.name) for f in dataclasses.fields(State)):
-            return None
-        return state
 
     def save_state(self, state: State) -> None:
         if self.keep_warm:
             self._warm = state
+        token = os.urandom(8).hex()
+        self._dump("state-records.pickle", (token, {name: getattr(state, name) for name in RECORDS}))
+        self._dump("state.pickle", {"token": token, **{name: getattr(state, name) for name in HEAD}})
+
+    def _dump(self, name: str, value) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".state-")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.dir / "state.pickle")
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.dir / name)
 
     def forget_state(self) -> None:
         """Called before the output is swapped: a build killed after the swap but
@@ -181,16 +204,18 @@ class Cache:
         except Exception:
             return None
 
-    def put_docs(self, items: list[tuple[str, object]]) -> None:
+    def put_docs(self, items: list[tuple[str, object]]) -> bool:
+        """Store parsed documents; False when the cache cannot take them."""
         db = self._conn()
-        if db is None or not items:
-            return
+        if db is None:
+            return False
         try:
             with db:
                 db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
-                               [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items])
+                               ((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items))
         except sqlite3.Error:
-            pass
+            return False
+        return True
 
     def close(self) -> None:
         if self._db is not None and self._pid == os.getpid():

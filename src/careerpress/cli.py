@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import BuildOptions, build_date
-from .errors import Problem, Problems
+from .errors import Problem
 from .schema import _base_url
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2

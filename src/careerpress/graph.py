@@ -9,9 +9,8 @@ the line it stands on. Nothing is rendered before the whole graph exists.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
+import functools
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .config import SiteConfig
@@ -80,6 +79,7 @@ class SiteGraph:
         return self._articles
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "tag"
 
@@ -249,31 +249,65 @@ def _resolve_names(graph: SiteGraph, doc: Document, problems: Problems) -> tuple
 
 def _relate(graph: SiteGraph) -> None:
     """Related articles: shared references weigh 3, platforms 2, tags 1; ties go
-    to the newer article, then to the name."""
-    articles = graph.articles()
-    names = {p.name for p in articles}
-    by_tag: dict[str, list[str]] = {}
-    by_platform: dict[str, list[str]] = {}
-    linked: dict[str, set[str]] = {p.name: set() for p in articles}
-    for p in articles:
-        for t in {slugify(t) for t in p.meta.get("tags", [])}:
-            by_tag.setdefault(t, []).append(p.name)
+    to the newer article, then to the name.
+
+    Sets of articles are bitmasks over the articles in that order, and each
+    article's scores are added up bit-sliced (one mask per binary digit), so a
+    site of 10,000 articles costs a few hundred integer operations per article
+    instead of a score for every pair that shares a tag."""
+    articles = graph.articles()          # newest first, then name
+    index = {p.name: i for i, p in enumerate(articles)}
+    tags = [{slugify(t) for t in p.meta.get("tags", [])} for p in articles]
+    by_tag: dict[str, int] = {}
+    by_platform: dict[str, int] = {}
+    linked = [0] * len(articles)
+    for i, p in enumerate(articles):
+        bit = 1 << i
+        for t in tags[i]:
+            by_tag[t] = by_tag.get(t, 0) | bit
         for k in graph.featured.get(p.name, ()):
-            by_platform.setdefault(k, []).append(p.name)
+            by_platform[k] = by_platform.get(k, 0) | bit
         for ref in graph.references.get(p.name, ()):
-            if ref in names:
-                linked[p.name].add(ref)
-                linked[ref].add(p.name)
-    order = {p.name: i for i, p in enumerate(articles)}  # newest first, then name
-    for p in articles:
-        score: Counter = Counter()
-        for t in {slugify(t) for t in p.meta.get("tags", [])}:
-            score.update(by_tag[t])
+            j = index.get(ref)
+            if j is not None:
+                linked[i] |= 1 << j
+                linked[j] |= bit
+    for i, p in enumerate(articles):
+        digits: list[int] = []           # digits[b]: the articles whose score has bit b set
+        for t in tags[i]:
+            _add(digits, by_tag[t], 0)
         for k in graph.featured.get(p.name, ()):
-            score.update(by_platform[k])
-            score.update(by_platform[k])
-        for other in linked[p.name]:
-            score[other] += 3
-        score.pop(p.name, None)
-        best = heapq.nsmallest(RELATED_COUNT, score.items(), key=lambda kv: (-kv[1], order[kv[0]]))
-        graph.related[p.name] = [name for name, _ in best]
+            _add(digits, by_platform[k], 1)
+        _add(digits, linked[i], 0)
+        _add(digits, linked[i], 1)
+        graph.related[p.name] = [articles[j].name for j in _best(digits, ~(1 << i), RELATED_COUNT)]
+
+
+def _add(digits: list[int], members: int, shift: int) -> None:
+    """Add 2**shift to the score of every article in ``members``."""
+    carry, b = members, shift
+    while carry:
+        while b >= len(digits):
+            digits.append(0)
+        digits[b], carry = digits[b] ^ carry, digits[b] & carry
+        b += 1
+
+
+def _best(digits: list[int], allowed: int, count: int) -> list[int]:
+    """The first ``count`` articles by score (highest first), then by index."""
+    scored = 0
+    for d in digits:
+        scored |= d
+    scored &= allowed
+    best: list[int] = []
+    for score in range((1 << len(digits)) - 1, 0, -1):
+        level = scored
+        for b, d in enumerate(digits):
+            level &= d if score >> b & 1 else ~d
+        while level and len(best) < count:
+            low = level & -level
+            best.append(low.bit_length() - 1)
+            level ^= low
+        if len(best) == count:
+            break
+    return best

@@ -9,27 +9,37 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
-from .config import BuildOptions, SiteConfig, load_config
-from .content import Document, SourceFile, discover_sources, load_data, parse_document
-from .content.document import kind_of
-from .content.markdown import MarkdownRenderer, signature as markdown_signature
-from .errors import Problem, Problems
-from .graph import SiteGraph, build_graph
 from .cache import FORMAT, Cache, Output, State, scan
-from .incremental import Fingerprints
-from .render import Listed, RenderedFile, SiteRenderer, TemplateProblem
-from .search import OUTPUT_SUBDIR, SearchIndexFailed, build_search_index
-from .write import Copy, OutputCollision, SiteWriter, digest
+from .config import BuildOptions
+from .errors import Problem, Problems
 
-PARALLEL_THRESHOLD = 64
-ENGINE = markdown_signature().encode()   # below this many pages a pool costs more than it saves
+# The stages themselves (Markdown, Jinja, Pygments behind them) are imported
+# by the functions that run them: a no-op build reads the cache's head and
+# stats the files, and does not pay for importing them.
+if TYPE_CHECKING:
+    from .content import Document, SourceFile
+    from .content.markdown import MarkdownRenderer
+    from .graph import SiteGraph
+    from .render import RenderedFile
+    from .write import Copy, SiteWriter
+
+PARALLEL_THRESHOLD = 64   # below this many pages a pool costs more than it saves
+
+
+@functools.lru_cache(maxsize=None)
+def _engine() -> bytes:
+    """What a parsed body depends on besides its source (part of its cache key)."""
+    from .content.markdown import signature
+    return signature().encode()
 
 
 @dataclass
@@ -60,25 +70,30 @@ _worker_md: MarkdownRenderer | None = None
 
 
 def _init_worker(base_path: str) -> None:
+    from .content.markdown import MarkdownRenderer
     global _worker_md
     _worker_md = MarkdownRenderer(base_path)
 
 
 def _parse_in_worker(source: SourceFile):
+    from .content import parse_document
     return parse_document(source, _worker_md)
 
 
-def parse_all(sources: list[SourceFile], base_path: str, jobs: int) -> list[tuple[Document | None, list[Problem]]]:
+def parse_all(sources: list[SourceFile], base_path: str, jobs: int) -> Iterator[tuple[Document | None, list[Problem]]]:
     """Every page parsed, in the order given, on ``jobs`` processes."""
+    from .content import parse_document
+    from .content.markdown import MarkdownRenderer
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(sources) < PARALLEL_THRESHOLD:
         md = MarkdownRenderer(base_path)
-        return [parse_document(s, md) for s in sources]
+        yield from (parse_document(s, md) for s in sources)
+        return
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() \
         else multiprocessing.get_context()
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(base_path,)) as pool:
         chunk = max(1, min(64, len(sources) // (jobs * 8)))
-        return pool.map(_parse_in_worker, sources, chunksize=chunk)
+        yield from pool.imap(_parse_in_worker, sources, chunksize=chunk)
 
 
 # ---------------------------------------------------------------- rendering in parallel
@@ -136,7 +151,7 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
             continue
         data = src.abs_path.read_bytes()
         key = hashlib.blake2b(data + b"\0" + src.src_path.encode() + b"\0" + base_path.encode() + b"\0" +
-                              ENGINE, digest_size=16).hexdigest()
+                              _engine(), digest_size=16).hexdigest()
         digests[src.site_path] = bytes.fromhex(key[:24])
         cached = cache.get_doc(key) if cache else None
         if cached is not None:
@@ -146,16 +161,32 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
             entries[src.src_path] = (stat, key, _skeleton(doc, key), doc_problems)
         else:
             to_parse.append((src, key))
-    parsed = parse_all([src for src, _ in to_parse], base_path, jobs)
-    fresh = []
-    for (src, key), (doc, doc_problems) in zip(to_parse, parsed):
+    # Parsed bodies go to the cache as they come, and the build keeps only
+    # skeletons: rendering reads each body back when it needs it, so memory
+    # does not grow with the site's text. Without a cache it keeps them all.
+    fresh: list[tuple[int, str, tuple[Document, list[Problem]]]] = []
+
+    def store() -> None:
+        if not cache.put_docs([(key, parsed) for _, key, parsed in fresh]):
+            for i, _, (doc, _) in fresh:
+                docs[i] = doc
+        fresh.clear()
+
+    for (src, key), (doc, doc_problems) in zip(to_parse, parse_all([s for s, _ in to_parse], base_path, jobs)):
         problems.extend(doc_problems)
-        if doc is not None:
+        if doc is None:
+            continue
+        skeleton = _skeleton(doc, key)
+        entries[src.src_path] = (stats.get(src.site_path), key, skeleton, doc_problems)
+        if cache is None:
             docs.append(doc)
-            entries[src.src_path] = (stats.get(src.site_path), key, _skeleton(doc, key), doc_problems)
-            fresh.append((key, (doc, doc_problems)))
-    if cache is not None:
-        cache.put_docs(fresh)
+            continue
+        docs.append(skeleton)
+        fresh.append((len(docs) - 1, key, (doc, doc_problems)))
+        if len(fresh) == 256:
+            store()
+    if fresh:
+        store()
     return docs, problems, entries, digests
 
 
@@ -167,6 +198,7 @@ def _skeleton(doc: Document, key: str) -> Document:
 def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile], problems: Problems) -> list[Copy]:
     """static/ to the output root; files beside a page bundle to the page's folder.
     A symlink that points outside the site is refused, as in content/."""
+    from .write import Copy
     copies = []
     static = site / "static"
     root = site.resolve()
@@ -250,14 +282,14 @@ def build(options: BuildOptions, write: bool = True, cache: Cache | None = None)
     lock = cache.lock() if cache else contextlib.nullcontext()
     try:
         with lock:
-            state = cache.load_state() if cache and not options.clean else None
+            head = cache.load_state(whole=False) if cache and not options.clean else None
             stats = scan(site)
-            if state is not None and _up_to_date(state, options, stats):
-                problems.extend(state.problems)
+            if head is not None and _up_to_date(head, options, stats):
+                problems.extend(head.problems)
                 ok = not problems.fails(options.strict)
                 clock.lap("check")
-                return BuildResult(problems.sorted(), ok, pages=state.pages, files=0, timings=clock.timings,
-                                   records={k: frozenset(o.deps) for k, o in state.outputs.items()})
+                return BuildResult(problems.sorted(), ok, pages=head.pages, files=0, timings=clock.timings)
+            state = cache.load_state() if head is not None else None
             return _build(options, write, clock, problems, cache, state, stats)
     except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
         where = _shown(Path(exc.filename or options.out_dir), site)
@@ -278,6 +310,14 @@ def _shown(path: Path, site: Path) -> str:
 
 
 def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
+    from .config import load_config
+    from .content import discover_sources, load_data
+    from .content.document import kind_of
+    from .graph import build_graph
+    from .incremental import Fingerprints
+    from .render import Listed, SiteRenderer, TemplateProblem
+    from .search import SearchIndexFailed
+    from .write import OutputCollision, SiteWriter
     site = options.site_dir
     config = load_config(site, problems, options.base_url)
     sources = discover_sources(site / "content", problems)
@@ -395,6 +435,7 @@ def _body_loader(cache: Cache | None):
 
 def _copy_digest(c: Copy, site: Path, stats: dict, state: State | None, old_digests: dict) -> bytes:
     """The digest of a copied file, read again only when its stat changed."""
+    from .write import digest
     rel = c.src.relative_to(site).as_posix() if c.src.is_relative_to(site) else None
     if state is not None and rel is not None and state.files.get(rel) == stats.get(rel) \
             and state.copy_sources.get(c.out_path) == rel and c.out_path in old_digests:
@@ -405,6 +446,7 @@ def _copy_digest(c: Copy, site: Path, stats: dict, state: State | None, old_dige
 def _search(writer: SiteWriter, intact: dict, recorded: dict) -> None:
     """Index the new output with Pagefind, unless no page changed since the
     index in the current output was made and all of it is intact: then keep it."""
+    from .search import OUTPUT_SUBDIR, build_search_index
     prefix = OUTPUT_SUBDIR + "/"
     old_index = [p for p in recorded if p.startswith(prefix)]
     html_changed = any(p.endswith(".html") for p in writer.changed) or \

@@ -7,7 +7,7 @@ Whether the keys it names exist is the graph's question.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import schema

@@ -167,7 +167,7 @@ class _ShortcodePreprocessor(Preprocessor):
         return out
 
     def _inline(self, line: str, lineno: int) -> str:
-        st, parts, pos = self.state, [], 0
+        parts, pos = [], 0
         for code in _CODE_SPAN.finditer(line):
             parts.append(self._replace(line[pos:code.start()], lineno))
             parts.append(code.group(0))

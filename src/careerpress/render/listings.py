@@ -104,14 +104,30 @@ def render_listing(views: Views, templates: Templates, sitemap: list[Listed], li
                 "number": number, "total": len(chunks),
                 "prev": views.url(page_path(listing.first, number - 1)) if number > 1 else "",
                 "next": views.url(page_path(listing.first, number + 1)) if number < len(chunks) else "",
-                "pages": [{"number": n, "url": views.url(page_path(listing.first, n))}
-                          for n in range(1, len(chunks) + 1)],
+                "pages": [{"number": n, "url": views.url(page_path(listing.first, n)) if n else "", "gap": not n}
+                          for n in page_numbers(number, len(chunks))],
             },
             **more,
         )
         html = templates.render("list.html", deps, site=views.site, page=view)
         files.append(RenderedFile(out_path_of(path), html.encode("utf-8"), frozenset(deps)))
     return files
+
+
+def page_numbers(number: int, total: int, around: int = 2) -> list[int]:
+    """The page numbers a listing page links to: the first, the last and
+    ``around`` either side of ``number``; 0 stands for a run left out (an
+    ellipsis). A run of one page is shown rather than left out. A listing of
+    1,000 pages then costs each page a dozen links, not a thousand."""
+    shown = sorted({1, total, *range(max(1, number - around), min(total, number + around) + 1)})
+    numbers: list[int] = []
+    for n in shown:
+        if numbers and n - numbers[-1] == 2:
+            numbers.append(n - 1)
+        elif numbers and n - numbers[-1] > 2:
+            numbers.append(0)
+        numbers.append(n)
+    return numbers
 
 
 def render_listings(views: Views, templates: Templates, sitemap: list[Listed]) -> list[RenderedFile]:
