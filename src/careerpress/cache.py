@@ -23,11 +23,12 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-4-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-5-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -35,35 +36,42 @@ def scan(site: Path) -> dict[str, tuple[int, int]]:
     """(mtime_ns, size) of every file the build may read, by site path."""
     stats: dict[str, tuple[int, int]] = {}
     for top in WATCHED:
-        root = site / top
-        if not root.is_dir():
-            continue
-        stack = [root]
-        while stack:
-            folder = stack.pop()
-            try:
-                entries = os.scandir(folder)
-            except OSError:
-                continue
-            with entries:
-                for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
-                    try:
-                        if entry.is_dir():
-                            stack.append(Path(entry.path))
-                        elif entry.is_file():
-                            st = entry.stat()
-                            stats[os.path.relpath(entry.path, site).replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
-                    except OSError:
-                        continue
+        stats.update(stat_tree(site / top, f"{top}/", hidden=False))
     return stats
 
 
-@dataclass
-class Output:
+def stat_tree(root: Path, prefix: str = "", hidden: bool = True) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of every file under ``root``, by ``prefix`` + its path
+    there (with ``/``); names starting with a dot are left out unless ``hidden``.
+    Symlinks count as what they point to."""
+    stats: dict[str, tuple[int, int]] = {}
+    stack = [(str(root), prefix)]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if not hidden and entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir():
+                        stack.append((entry.path, f"{rel}{entry.name}/"))
+                    elif entry.is_file():
+                        st = entry.stat()
+                        stats[rel + entry.name] = (st.st_mtime_ns, st.st_size)
+                except OSError:
+                    continue
+    return stats
+
+
+class Output(NamedTuple):
+    """One output file as the state remembers it (a tuple: there are thousands)."""
     digest: bytes
-    deps: dict[str, bytes]         # input key -> its fingerprint when the file was made
+    deps: tuple[str, ...]          # the input keys it was made from (interned: pickled once each)
+    mark: bytes | None             # digest of their fingerprints when it was made
 
 
 @dataclass

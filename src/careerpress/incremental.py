@@ -9,8 +9,10 @@ does not re-render the listings that show the page's title).
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
+from .cache import Output
 from .graph import SiteGraph
 from .render import SiteRenderer
 
@@ -35,11 +37,23 @@ class Fingerprints:
             self._memo[key] = self._compute(key)
         return self._memo[key]
 
-    def record(self, deps, owner: str) -> dict[str, bytes | None]:
-        return {key: self.of(key, owner) for key in deps}
+    def record(self, deps, owner: str) -> tuple[tuple[str, ...], bytes | None]:
+        """What an output made from ``deps`` remembers: the keys and their mark."""
+        keys = tuple(sorted(sys.intern(key) for key in deps))
+        return keys, self.mark(keys, owner)
 
-    def unchanged(self, recorded: dict[str, bytes | None], owner: str) -> bool:
-        return all(fp is not None and self.of(key, owner) == fp for key, fp in recorded.items())
+    def mark(self, keys: tuple[str, ...], owner: str) -> bytes | None:
+        """One digest of the fingerprints of ``keys``; None when one is unknown."""
+        h = hashlib.blake2b(digest_size=16)
+        for key in keys:
+            fp = self.of(key, owner)
+            if fp is None:
+                return None
+            h.update(fp)
+        return h.digest()
+
+    def unchanged(self, recorded: Output, owner: str) -> bool:
+        return recorded.mark is not None and self.mark(recorded.deps, owner) == recorded.mark
 
     def _compute(self, key: str) -> bytes | None:
         g = self.graph

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from .cache import FORMAT, Cache, Output, State, scan
+from .cache import FORMAT, Cache, Output, State, scan, stat_tree
 from .config import BuildOptions
 from .errors import Problem, Problems
 
@@ -240,35 +240,17 @@ def _settings(options: BuildOptions) -> tuple:
 
 
 def _up_to_date(state: State, options: BuildOptions, stats: dict) -> bool:
-    """Nothing the build reads has changed and the output is as it was left."""
-    if state.settings != _settings(options) or state.files != stats:
-        return False
-    if len(_intact(state, options.out_dir)) != len(state.digests):
-        return False
-    present = sum(len(files) for _, _, files in os.walk(options.out_dir))
-    return present == len(state.digests)   # nothing added by hand either
+    """Nothing the build reads has changed, and the output is exactly as the
+    last build left it: no file changed, removed or added by hand."""
+    return state.settings == _settings(options) and state.files == stats \
+        and stat_tree(options.out_dir) == state.out_stats
 
 
 def _intact(state: State, out: Path) -> dict[str, bytes]:
     """Digests of the output files that are still exactly as the last build
     left them (same mtime and size): the ones a build may carry over."""
-    intact = {}
-    for path, sha in state.digests.items():
-        try:
-            st = os.stat(os.path.join(out, path))
-        except OSError:
-            continue
-        if state.out_stats.get(path) == (st.st_mtime_ns, st.st_size):
-            intact[path] = sha
-    return intact
-
-
-def _out_stats(out: Path, paths) -> dict[str, tuple[int, int]]:
-    stats = {}
-    for path in paths:
-        st = os.stat(os.path.join(out, path))
-        stats[path] = (st.st_mtime_ns, st.st_size)
-    return stats
+    now, then = stat_tree(out), state.out_stats
+    return {path: sha for path, sha in state.digests.items() if path in now and now[path] == then.get(path)}
 
 
 def build(options: BuildOptions, write: bool = True, cache: Cache | None = None) -> BuildResult:
@@ -345,7 +327,7 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
 
     def fresh(out_path: str, owner: str) -> bool:
         old = previous.get(out_path)
-        return not (out_path in old_digests and old is not None and marks.unchanged(old.deps, owner))
+        return not (out_path in old_digests and old is not None and marks.unchanged(old, owner))
 
     listed: list[Listed] = []
     tasks, kept = [], []
@@ -371,19 +353,19 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
     try:
         if not write:
             for f in [*render_all(renderer, tasks, 1), *renderer.generated(listed)]:
-                outputs[f.out_path] = Output(b"", marks.record(f.deps, f.origin))
+                outputs[f.out_path] = Output(b"", *marks.record(f.deps, f.origin))
         else:
-            with SiteWriter(options.out_dir, previous=dict(old_digests)) as writer:
+            with SiteWriter(options.out_dir, previous=dict(old_digests), trash=cache.dir / "trash") as writer:
                 for out_path, owner in kept:
                     if not writer.keep(out_path, owner or f"/{out_path}"):
                         raise _Stale(out_path)
                     outputs[out_path] = previous[out_path]
                 for f in render_all(renderer, tasks, options.jobs):
                     writer.write(f)
-                    outputs[f.out_path] = Output(writer.digests[f.out_path], marks.record(f.deps, f.origin))
+                    outputs[f.out_path] = Output(writer.digests[f.out_path], *marks.record(f.deps, f.origin))
                 for f in renderer.generated(listed):
                     writer.write(f)
-                    outputs[f.out_path] = Output(writer.digests[f.out_path], marks.record(f.deps, f.origin))
+                    outputs[f.out_path] = Output(writer.digests[f.out_path], *marks.record(f.deps, f.origin))
                 for c in copies:
                     writer.copy(c, _copy_digest(c, site, stats, state, old_digests))
                 clock.lap("render")
@@ -395,7 +377,7 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
                 cache.save_state(State(
                     format=FORMAT, settings=_settings(options), files=stats, problems=problems.items,
                     docs=entries, outputs=outputs, digests=writer.digests,
-                    out_stats=_out_stats(options.out_dir, writer.digests),
+                    out_stats=stat_tree(options.out_dir),
                     related=(graph.related_signature, graph.related), pages=len(graph.pages),
                     base_path=config.base_path,
                     copy_sources={c.out_path: c.src.relative_to(site).as_posix() for c in copies

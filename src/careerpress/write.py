@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class SiteWriter:
 
     out_dir: Path
     previous: dict[str, bytes] = field(default_factory=dict)   # out_path -> digest in the current output
+    trash: Path | None = None      # where the replaced output goes to be removed in the background
     claimed: dict[str, str] = field(default_factory=dict)      # out_path -> what produced it
     digests: dict[str, bytes] = field(default_factory=dict)    # out_path -> digest in the new output
     changed: set[str] = field(default_factory=set)             # out_paths whose bytes are new
@@ -55,8 +57,12 @@ class SiteWriter:
             if stale.is_dir() and stale.name.split("-", 1)[0] in (f".{self.out_dir.name}.new",
                                                                    f".{self.out_dir.name}.old"):
                 shutil.rmtree(stale, ignore_errors=True)
+        if self.trash is not None and self.trash.is_dir():
+            for stale in self.trash.iterdir():   # a removal that was cut short
+                _remove_in_background(stale)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
-        self._dirs: set[Path] = {self.tmp}
+        self._old, self._new = str(self.out_dir), str(self.tmp)
+        self._dirs: set[str] = {self._new}
 
     def __enter__(self) -> SiteWriter:
         return self
@@ -71,24 +77,28 @@ class SiteWriter:
             raise OutputCollision(out_path, self.claimed[out_path], origin)
         self.claimed[out_path] = origin
 
-    def _target(self, out_path: str) -> Path:
-        target = self.tmp / out_path
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
+    def _target(self, out_path: str) -> str:
+        target = os.path.join(self._new, out_path)
+        parent = os.path.dirname(target)
+        if parent not in self._dirs:
+            os.makedirs(parent, exist_ok=True)
+            self._dirs.add(parent)
         return target
 
     def keep(self, out_path: str, origin: str, known: bytes | None = None) -> bool:
         """Carry a file over from the current output unchanged (a hard link)."""
-        old = self.out_dir / out_path
         sha = known if known is not None else self.previous.get(out_path)
-        if sha is None or not old.is_file():
+        if sha is None:
             return False
         self.claim(out_path, origin)
+        old, target = os.path.join(self._old, out_path), self._target(out_path)
         try:
-            os.link(old, self._target(out_path))
+            os.link(old, target)
         except OSError:
-            shutil.copy2(old, self._target(out_path))
+            if not os.path.isfile(old):
+                del self.claimed[out_path]
+                return False
+            shutil.copy2(old, target)     # another file system, or too many links
         self.digests[out_path] = sha
         return True
 
@@ -97,7 +107,8 @@ class SiteWriter:
         if self.previous.get(f.out_path) == sha and self.keep(f.out_path, f.origin or f"/{f.out_path}", sha):
             return
         self.claim(f.out_path, f.origin or f"careerpress's /{f.out_path}")
-        self._target(f.out_path).write_bytes(f.content)
+        with open(self._target(f.out_path), "wb") as fh:
+            fh.write(f.content)
         self.digests[f.out_path] = sha
         self.changed.add(f.out_path)
 
@@ -142,4 +153,24 @@ class SiteWriter:
         except BaseException:
             os.rename(old, self.out_dir)
             raise
+        # Removing the old tree (a file and a folder per page) takes longer than
+        # a small rebuild: move it out of sight and remove it in the background.
+        if self.trash is not None:
+            try:
+                self.trash.mkdir(parents=True, exist_ok=True)
+                moved = self.trash / old.name
+                os.rename(old, moved)
+                _remove_in_background(moved)
+                return
+            except OSError:   # the cache is on another file system
+                pass
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_in_background(path: Path) -> None:
+    """``rm -rf path`` in a process of its own that outlives this one."""
+    try:
+        subprocess.Popen(["rm", "-rf", "--", str(path)], start_new_session=True, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:   # no rm here
+        shutil.rmtree(path, ignore_errors=True)

@@ -3,6 +3,7 @@ files keep their inode and mtime; two producers of one path are an error."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,33 @@ def test_the_folder_is_replaced_whole(tmp_path):
     assert (out / "index.html").read_bytes() == b"two"
     assert not (out / "a").exists(), "a file the build did not produce survived"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"], "temporary folders left behind"
+
+
+def test_the_replaced_output_goes_to_the_trash_and_is_removed_there(tmp_path):
+    out, trash = tmp_path / "public", tmp_path / ".careerpress-cache" / "trash"
+    write(out, ("index.html", b"one"), ("a/index.html", b"a"))
+    with SiteWriter(out, trash=trash) as w:
+        w.write(RenderedFile("index.html", b"two", frozenset()))
+        w.commit()
+    assert (out / "index.html").read_bytes() == b"two" and not (out / "a").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".careerpress-cache", "public"]
+    deadline = time.monotonic() + 10
+    while any(trash.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(trash.iterdir()), "the old output was not removed"
+
+
+def test_a_removal_cut_short_is_finished_by_the_next_build(tmp_path):
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    (trash / ".public.old-x" / "a").mkdir(parents=True)
+    write(out, ("index.html", b"one"))
+    with SiteWriter(out, trash=trash) as w:
+        w.write(RenderedFile("index.html", b"two", frozenset()))
+        w.commit()
+    deadline = time.monotonic() + 10
+    while any(trash.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(trash.iterdir())
 
 
 def test_a_failure_leaves_the_previous_output_and_no_temporary_folder(tmp_path):

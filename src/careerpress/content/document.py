@@ -21,7 +21,7 @@ _RAW_HTML_OPEN = re.compile(r"(?<!\{\{)<")   # a '<' that does not open a shortc
 _TAGS = re.compile(r"<[^>]+>")
 
 
-@dataclass
+@dataclass(slots=True)   # no __dict__: the cache pickles one per page
 class Document:
     src_path: str                 # articles/why-human-input.md
     name: str                     # articles/why-human-input (how content names the page)

@@ -12,6 +12,7 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import markdown
 from markdown import inlinepatterns, util
@@ -46,8 +47,7 @@ _UNSAFE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?|(?:href|src)\s*=\s
 _SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.I)  # what any unsafe link contains
 
 
-@dataclass(frozen=True)
-class Shortcode:
+class Shortcode(NamedTuple):   # tuples: the cache stores thousands of them
     index: int
     name: str
     arg: str | None
@@ -60,8 +60,7 @@ def marker(sc: Shortcode) -> str:
     return f"<!--cp:sc:{sc.index}-->"
 
 
-@dataclass
-class Heading:
+class Heading(NamedTuple):
     level: int
     id: str
     text: str
