@@ -8,7 +8,7 @@ copy of the edited site without its cache or output from scratch and compares
 the two output folders file by file.
 
 The fixture: two sections (articles/, guides/) with eight published articles
-and a draft sharing tags ("Remote Work" written two ways), two page bundles
+a draft and a piece scheduled for 2099 sharing tags ("Remote Work" written two ways), two page bundles
 with an image of the same name, two platforms (acme is an affiliate) featured
 by shortcode and by ``platforms:``, callouts (one pointing at the draft),
 stats, an author per article, jobs, ``{ref: …}`` sources and body links between

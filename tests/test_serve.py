@@ -181,7 +181,7 @@ def serve(tmp_path):
 
 @pytest.fixture
 def fixture_site(site):
-    return site("serve")
+    return site("incremental")
 
 
 def body_of(path: Path) -> str:
@@ -390,7 +390,7 @@ def http_server(tmp_path_factory):
     """One server for the read-only HTTP checks, with a symlink in static/ pointing
     outside the site (made before the server starts)."""
     base = tmp_path_factory.mktemp("serve-http")
-    site = copy_site(SITES / "serve", base / "site")
+    site = copy_site(SITES / "incremental", base / "site")
     (base / "secret.txt").write_text(SECRET + "\n", encoding="utf-8")
     (base / "outside").mkdir()
     (base / "outside" / "secret.txt").write_text(SECRET + "\n", encoding="utf-8")
