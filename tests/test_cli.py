@@ -257,3 +257,20 @@ def test_ci_output_is_plain(tmp_path, tty):
         assert "\r" not in output, f"carriage return in CI output of {args}: {output!r}"
         assert not ANSI.search(output), f"colour or cursor codes in CI output of {args}: {output!r}"
         assert len(output.splitlines()) <= 10, "a few plain lines, not a progress stream"
+
+
+def test_a_build_with_nothing_changed_does_not_load_the_stages(tmp_path):
+    """An up-to-date build only reads the cache's head and stats files: it
+    imports neither Markdown, Jinja nor Pygments (their import is most of the
+    time a no-op would otherwise take), and it says the output is up to date."""
+    site = copy_site(SITES / "small", tmp_path / "site")
+    assert run(["build", "--jobs", "1", "--no-search"], cwd=site).returncode == 0
+    probe = ("import sys\nfrom careerpress.cli import main\ncode = main(['build', '--jobs', '1', '--no-search'])\n"
+             "print(sorted(m for m in ('markdown', 'jinja2', 'pygments') if m in sys.modules))\nsys.exit(code)\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    env.pop("CI", None)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=site, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "is up to date" in result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout

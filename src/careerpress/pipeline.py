@@ -239,18 +239,18 @@ def _settings(options: BuildOptions) -> tuple:
     return (FORMAT, str(options.out_dir.absolute()), options.base_url, options.drafts, options.search, options.today)
 
 
-def _up_to_date(state: State, options: BuildOptions, stats: dict) -> bool:
-    """Nothing the build reads has changed, and the output is exactly as the
-    last build left it: no file changed, removed or added by hand."""
-    return state.settings == _settings(options) and state.files == stats \
-        and stat_tree(options.out_dir) == state.out_stats
+def _up_to_date(state: State, options: BuildOptions, stats: dict, out_now: dict) -> bool:
+    """Nothing the build reads has changed, and the output (``out_now``, its
+    stats) is exactly as the last build left it: no file changed, removed or
+    added by hand."""
+    return state.settings == _settings(options) and state.files == stats and out_now == state.out_stats
 
 
-def _intact(state: State, out: Path) -> dict[str, bytes]:
+def _intact(state: State, out_now: dict) -> dict[str, bytes]:
     """Digests of the output files that are still exactly as the last build
     left them (same mtime and size): the ones a build may carry over."""
-    now, then = stat_tree(out), state.out_stats
-    return {path: sha for path, sha in state.digests.items() if path in now and now[path] == then.get(path)}
+    then = state.out_stats
+    return {path: sha for path, sha in state.digests.items() if path in out_now and out_now[path] == then.get(path)}
 
 
 def build(options: BuildOptions, write: bool = True, cache: Cache | None = None) -> BuildResult:
@@ -266,13 +266,14 @@ def build(options: BuildOptions, write: bool = True, cache: Cache | None = None)
         with lock:
             head = cache.load_state(whole=False) if cache and not options.clean else None
             stats = scan(site)
-            if head is not None and _up_to_date(head, options, stats):
+            out_now = stat_tree(options.out_dir) if head is not None else {}   # walked once per build
+            if head is not None and _up_to_date(head, options, stats, out_now):
                 problems.extend(head.problems)
                 ok = not problems.fails(options.strict)
                 clock.lap("check")
                 return BuildResult(problems.sorted(), ok, pages=head.pages, files=0, timings=clock.timings)
             state = cache.load_state() if head is not None else None
-            return _build(options, write, clock, problems, cache, state, stats)
+            return _build(options, write, clock, problems, cache, state, stats, out_now)
     except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
         where = _shown(Path(exc.filename or options.out_dir), site)
         reason = "a file is in the way of a folder" if isinstance(exc, (FileExistsError, NotADirectoryError)) \
@@ -291,7 +292,7 @@ def _shown(path: Path, site: Path) -> str:
         return str(path)
 
 
-def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
+def _build(options, write, clock, problems, cache, state, stats, out_now) -> BuildResult:
     from .config import load_config
     from .content import discover_sources, load_data
     from .content.document import kind_of
@@ -323,7 +324,7 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
     renderer = SiteRenderer(graph, site / "templates", body_of=_body_loader(cache))
     marks = Fingerprints(graph, renderer, site, digests)
     previous = state.outputs if state else {}
-    old_digests = _intact(state, options.out_dir) if state and write else {}
+    old_digests = _intact(state, out_now) if state and write else {}
 
     def fresh(out_path: str, owner: str) -> bool:
         old = previous.get(out_path)
@@ -394,7 +395,7 @@ def _build(options, write, clock, problems, cache, state, stats) -> BuildResult:
         return BuildResult(problems.sorted(), False, timings=clock.timings)
     except _Stale:
         # The previous output is not what the cache remembers: build it whole.
-        return _build(dataclasses.replace(options, clean=True), write, _Clock(), Problems(), cache, None, stats)
+        return _build(dataclasses.replace(options, clean=True), write, _Clock(), Problems(), cache, None, stats, {})
     clock.lap("write")
     return BuildResult(problems.sorted(), True, pages=len(graph.pages),
                        files=len(writer.changed) if write else 0, timings=clock.timings,
