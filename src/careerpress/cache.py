@@ -28,7 +28,7 @@ from typing import NamedTuple
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-5-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-6-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -104,6 +104,10 @@ class Cache:
         self._pid = 0
         self._warm: State | None = None
         self.keep_warm = keep_warm
+        # body key -> the pickled (skeleton, problems) of that parse, as last
+        # read or written: a page's skeleton depends on its key alone, so the
+        # state is written again without pickling the unchanged ones again.
+        self._skeletons: dict[str, bytes] = {}
 
     # ------------------------------------------------------------ one build at a time
     @contextlib.contextmanager
@@ -149,7 +153,15 @@ class Cache:
         if not isinstance(records, tuple) or len(records) != 2 or records[0] != token \
                 or not isinstance(records[1], dict) or set(records[1]) != RECORDS:
             return None
-        return State(**head, **records[1])
+        docs, blobs = {}, {}
+        try:
+            for src_path, (stat, key, blob) in records[1]["docs"].items():
+                docs[src_path] = (stat, key, *pickle.loads(blob))
+                blobs[key] = blob
+        except Exception:
+            return None
+        self._skeletons = blobs
+        return State(**head, **{**records[1], "docs": docs})
 
     def _load(self, name: str):
         try:
@@ -162,7 +174,13 @@ class Cache:
         if self.keep_warm:
             self._warm = state
         token = os.urandom(8).hex()
-        self._dump("state-records.pickle", (token, {name: getattr(state, name) for name in RECORDS}))
+        blobs, docs = {}, {}
+        for src_path, (stat, key, skeleton, problems) in state.docs.items():
+            blob = blobs[key] = self._skeletons.get(key) or pickle.dumps((skeleton, problems), pickle.HIGHEST_PROTOCOL)
+            docs[src_path] = (stat, key, blob)
+        self._skeletons = blobs
+        records = {name: getattr(state, name) for name in RECORDS}
+        self._dump("state-records.pickle", (token, {**records, "docs": docs}))
         self._dump("state.pickle", {"token": token, **{name: getattr(state, name) for name in HEAD}})
 
     def _dump(self, name: str, value) -> None:

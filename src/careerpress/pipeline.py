@@ -191,8 +191,10 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
 
 
 def _skeleton(doc: Document, key: str) -> Document:
-    """The document without its body: what the state keeps of every page."""
-    return dataclasses.replace(doc, body_html=None, body_key=key)
+    """The document without its body and the body's headings: what the state
+    keeps of every page (the graph never reads them; rendering the page reads
+    the whole document back from the cache)."""
+    return dataclasses.replace(doc, body_html=None, headings=None, body_key=key)
 
 
 def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile], problems: Problems) -> list[Copy]:
@@ -408,11 +410,11 @@ class _Stale(Exception):
 
 
 def _body_loader(cache: Cache | None):
-    def body_of(doc: Document) -> str:
+    def body_of(doc: Document) -> Document:
         entry = cache.get_doc(doc.body_key) if cache and doc.body_key else None
         if entry is None:
             raise _Stale(doc.site_path)
-        return entry[0].body_html
+        return entry[0]
     return body_of
 
 

@@ -29,8 +29,8 @@ class Document:
     kind: str                     # home | page | article | platform
     meta: dict                    # validated frontmatter
     lines: dict                   # key path -> line in the .md file
-    body_html: str
-    headings: list[Heading]
+    body_html: str | None         # None in a skeleton (the state's copy, see pipeline)
+    headings: list[Heading] | None  # the body's; None in a skeleton
     shortcodes: list[Shortcode]   # in the body and in FAQ answers
     links: list[str]              # site-relative paths the body links to
     faqs: list[dict]              # {q, a_html}

@@ -30,11 +30,11 @@ class SiteRenderer:
         self.templates = Templates(make_environment(templates_dir), templates_dir)
         self.views = Views(graph)
         self.listings: list[Listing] = plan_listings(self.views)
-        self.body_of = body_of       # skeleton Document -> its body HTML (incremental builds)
+        self.body_of = body_of       # skeleton Document -> the whole parsed one (incremental builds)
 
     def page(self, page) -> RenderedFile:
-        body = page.doc.body_html if page.doc.body_html is not None else self.body_of(page.doc)
-        return render_page(page, self.views, self.templates, body)
+        parsed = page.doc if page.doc.body_html is not None else self.body_of(page.doc)
+        return render_page(page, self.views, self.templates, parsed)
 
     def listing(self, index: int, only: set[int] | None, listed: list[Listed]) -> list[RenderedFile]:
         return render_listing(self.views, self.templates, listed, self.listings[index], only)

@@ -5,6 +5,7 @@ import re
 
 from markupsafe import Markup
 
+from ..content.document import Document
 from ..content.markdown import MARKER
 from ..graph import PUBLISHED, Page
 from .templates import Templates
@@ -19,13 +20,14 @@ TEMPLATE_OF_KIND = {"home": "home.html", "page": "page.html", "article": "articl
 HOME_FEATURED_PLATFORMS = 3
 
 
-def render_page(page: Page, views: Views, templates: Templates, body_html: str | None = None) -> RenderedFile:
-    """``body_html`` when the page's Document is a skeleton from the cache."""
+def render_page(page: Page, views: Views, templates: Templates, parsed: Document | None = None) -> RenderedFile:
+    """``parsed``: the whole Document when ``page.doc`` is a skeleton from the
+    cache (the body and its headings)."""
     graph = views.graph
     deps: set[str] = {page.doc.site_path, *views.site_deps}
     doc, m = page.doc, page.meta
-    body, faqs, affiliate = _fill_shortcodes(page, views, templates, deps,
-                                             doc.body_html if body_html is None else body_html)
+    parsed = parsed or doc
+    body, faqs, affiliate = _fill_shortcodes(page, views, templates, deps, parsed.body_html)
     featured = [views.platform(k, deps) for k in m.get("platforms", []) if k in graph.platforms]
     for k in m.get("platforms", []):
         if k not in graph.platforms:
@@ -36,7 +38,7 @@ def render_page(page: Page, views: Views, templates: Templates, body_html: str |
     deps.update((f"related:{doc.name}", f"backlinks:{doc.name}"))
     faq_html = _faq_html(faqs, views, templates, deps) if not any(sc.name == "faq" for sc in doc.shortcodes) \
         else Markup("")
-    long_piece = len(doc.headings) >= TOC_MIN_HEADINGS and doc.words >= TOC_MIN_WORDS
+    long_piece = len(parsed.headings) >= TOC_MIN_HEADINGS and doc.words >= TOC_MIN_WORDS
     crumbs = [views.crumb("Home", "/")]
     if doc.section:
         crumbs.append(views.crumb(views.section_title(doc.section), f"/{doc.section}/"))
@@ -52,7 +54,7 @@ def render_page(page: Page, views: Views, templates: Templates, body_html: str |
         tags=[views.tag(t) for t in m.get("tags", [])],
         category=m.get("category", ""),
         reading_time=max(1, round(doc.words / WORDS_PER_MINUTE)),
-        toc=_toc(doc.headings) if long_piece else [],
+        toc=_toc(parsed.headings) if long_piece else [],
         faqs=faqs, sources=views.sources(page, deps), platforms=featured, affiliate=affiliate,
         related=related, backlinks=backlinks,
     )
