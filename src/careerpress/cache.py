@@ -28,7 +28,7 @@ from typing import NamedTuple
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-6-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-7-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -40,10 +40,14 @@ def scan(site: Path) -> dict[str, tuple[int, int]]:
     return stats
 
 
-def stat_tree(root: Path, prefix: str = "", hidden: bool = True) -> dict[str, tuple[int, int]]:
+FOLDER = (0, 0)   # what stat_tree gives for a folder, with ``folders``
+
+
+def stat_tree(root: Path, prefix: str = "", hidden: bool = True, folders: bool = False) -> dict[str, tuple[int, int]]:
     """(mtime_ns, size) of every file under ``root``, by ``prefix`` + its path
     there (with ``/``); names starting with a dot are left out unless ``hidden``.
-    Symlinks count as what they point to."""
+    Symlinks count as what they point to. With ``folders``, every folder is
+    there too, as ``path/``: FOLDER (an empty one added by hand is noticed)."""
     stats: dict[str, tuple[int, int]] = {}
     stack = [(str(root), prefix)]
     while stack:
@@ -59,6 +63,8 @@ def stat_tree(root: Path, prefix: str = "", hidden: bool = True) -> dict[str, tu
                 try:
                     if entry.is_dir():
                         stack.append((entry.path, f"{rel}{entry.name}/"))
+                        if folders:
+                            stats[f"{rel}{entry.name}/"] = FOLDER
                     elif entry.is_file():
                         st = entry.stat()
                         stats[rel + entry.name] = (st.st_mtime_ns, st.st_size)
@@ -83,11 +89,12 @@ class State:
     docs: dict[str, tuple]           # src_path -> ((mtime_ns, size), body key, skeleton Document, problems)
     outputs: dict[str, Output] = field(default_factory=dict)   # rendered files
     digests: dict[str, bytes] = field(default_factory=dict)    # every output file -> digest
-    out_stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # -> (mtime_ns, size) when written
+    out_stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # stat_tree(output, folders=True) after the build
     related: tuple = ((), {})         # (signature, related) for reuse
     pages: int = 0
     base_path: str = "/"             # the cached parses' links carry it
     copy_sources: dict[str, str] = field(default_factory=dict)  # copied out_path -> its source file
+    base: tuple | None = None        # write.Base: the output before this one, kept to be reused
 
 
 HEAD = frozenset({"format", "settings", "files", "problems", "digests", "out_stats", "pages"})

@@ -1,11 +1,16 @@
 """Stage 5: the only module that touches the output folder.
 
-The next site is assembled in a fresh folder beside the output and swapped in
+The next site is assembled in a folder beside the output and swapped in
 whole, only when the build succeeded: a failed or killed build leaves the
 previous output exactly as it was, and no file the build did not produce
 survives. A file whose bytes did not change is hard-linked from the previous
 output instead of written again, so it keeps its mtime (rsync and S3 sync
 upload only what changed).
+
+The replaced output is kept in the cache's trash, and the build after next
+starts from it: it differs from the output of that time only in the files
+the two builds between changed, so only those are replaced, where a fresh
+folder needs every folder and link made again.
 """
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
+from .cache import FOLDER
 from .render.types import RenderedFile
 
 
@@ -37,39 +44,93 @@ def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+class Base(NamedTuple):
+    """The output before the current one, kept in the cache's trash to be made
+    into the next: only the files that differ from the current output need
+    replacing, where a fresh tree needs every folder made again (10,000 at
+    10,000 articles, seconds on a slow disk)."""
+    name: str                  # its folder in the trash
+    stamp: tuple[int, int]     # (inode, ctime_ns) of that folder then: anything else there is not ours
+    differs: frozenset[str]    # out_paths (and stray "folders/") where it may differ from the current output
+
+
+class BaseUnusable(Exception):
+    """The kept tree is not as recorded: the build starts again with a fresh one."""
+
+
 @dataclass
 class SiteWriter:
     """Assembles the next output folder; ``commit()`` swaps it in, leaving the
-    ``with`` block by an exception throws it away."""
+    ``with`` block by an exception throws it away.
+
+    The next tree is the ``base`` (the output before the current one), brought
+    up to date, when there is one; else a fresh folder. Either way a file whose
+    bytes did not change is a hard link to the current output's file."""
 
     out_dir: Path
-    previous: dict[str, bytes] = field(default_factory=dict)   # out_path -> digest in the current output
-    trash: Path | None = None      # where the replaced output goes to be removed in the background
+    previous: dict[str, bytes] = field(default_factory=dict)   # out_path -> digest of each intact current file
+    trash: Path | None = None      # the cache's trash: where the replaced output is kept
+    base: Base | None = None       # a kept tree to reuse
+    current: dict = field(default_factory=dict)   # every path in the current output (a walk: files and "folders/")
+    recorded: frozenset[str] = frozenset()        # the files the last build wrote
     claimed: dict[str, str] = field(default_factory=dict)      # out_path -> what produced it
     digests: dict[str, bytes] = field(default_factory=dict)    # out_path -> digest in the new output
     changed: set[str] = field(default_factory=set)             # out_paths whose bytes are new
+    linked: set[str] = field(default_factory=set)              # out_paths sharing the current file's inode
+    kept_base: Base | None = None                               # after commit: the tree just replaced
+    out_stats: dict = field(default_factory=dict)               # after commit: what a walk of the output gives
 
     def __post_init__(self):
         self.out_dir = self.out_dir.absolute()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._old = str(self.out_dir)
+        self.tmp = self._claim_base()
+        if self.trash is not None and self.trash.is_dir():
+            for stale in self.trash.iterdir():   # a removal cut short, an unused base
+                _remove_in_background(stale)
         # Folders a killed build left beside the output (the site's lock is held).
         for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.[no][el][wd]-*"):
-            if stale.is_dir() and stale.name.split("-", 1)[0] in (f".{self.out_dir.name}.new",
-                                                                   f".{self.out_dir.name}.old"):
-                shutil.rmtree(stale, ignore_errors=True)
-        if self.trash is not None and self.trash.is_dir():
-            for stale in self.trash.iterdir():   # a removal that was cut short
-                _remove_in_background(stale)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
-        self._old, self._new = str(self.out_dir), str(self.tmp)
+            if stale.is_dir() and stale != self.tmp and stale.name.split("-", 1)[0] in (
+                    f".{self.out_dir.name}.new", f".{self.out_dir.name}.old"):
+                self._discard(stale)
+        self._new = str(self.tmp)
         self._dirs: set[str] = {self._new}
+
+    def _claim_base(self) -> Path:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
+        self._suspect: set[str] | None = None
+        if self.base is None or self.trash is None or not self.out_dir.is_dir():
+            return tmp
+        kept = self.trash / self.base.name
+        try:
+            if _stamp(kept) != self.base.stamp:
+                return tmp
+            os.rmdir(tmp)
+            os.rename(kept, tmp)
+        except OSError:
+            tmp.mkdir(exist_ok=True)
+            return tmp
+        self._suspect = set(self.base.differs)
+        return tmp
+
+    def _discard(self, tree: Path) -> None:
+        if self.trash is not None:
+            try:
+                self.trash.mkdir(parents=True, exist_ok=True)
+                moved = self.trash / tree.name
+                os.rename(tree, moved)
+                _remove_in_background(moved)
+                return
+            except OSError:
+                pass
+        shutil.rmtree(tree, ignore_errors=True)
 
     def __enter__(self) -> SiteWriter:
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
         if kind is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._discard(self.tmp)
 
     def claim(self, out_path: str, origin: str) -> None:
         """Two sources claiming one output path is a mistake, never a silent overwrite."""
@@ -78,10 +139,26 @@ class SiteWriter:
         self.claimed[out_path] = origin
 
     def _target(self, out_path: str) -> str:
+        """Where ``out_path`` goes in the next tree, with nothing there yet. In
+        a reused tree the old file is unlinked first: it may be a hard link to
+        the current output's, which must never be written through."""
         target = os.path.join(self._new, out_path)
         parent = os.path.dirname(target)
+        if self._suspect is not None:
+            try:
+                os.unlink(target)
+                return target
+            except FileNotFoundError:
+                pass
+            except OSError as exc:   # a folder where a file goes: start again with a fresh tree
+                raise BaseUnusable(out_path) from exc
         if parent not in self._dirs:
-            os.makedirs(parent, exist_ok=True)
+            try:
+                os.makedirs(parent, exist_ok=True)
+            except OSError as exc:
+                if self._suspect is None:
+                    raise
+                raise BaseUnusable(out_path) from exc   # a file where a folder goes
             self._dirs.add(parent)
         return target
 
@@ -91,9 +168,14 @@ class SiteWriter:
         if sha is None:
             return False
         self.claim(out_path, origin)
+        if self._suspect is not None and out_path not in self._suspect:
+            self.digests[out_path] = sha   # the reused tree holds this very file already
+            self.linked.add(out_path)
+            return True
         old, target = os.path.join(self._old, out_path), self._target(out_path)
         try:
             os.link(old, target)
+            self.linked.add(out_path)
         except OSError:
             if not os.path.isfile(old):
                 del self.claimed[out_path]
@@ -120,6 +202,16 @@ class SiteWriter:
         self.digests[c.out_path] = sha
         self.changed.add(c.out_path)
 
+    def clear(self, folder: str) -> None:
+        """Forget and remove everything under ``folder`` (a later stage writes it whole)."""
+        prefix = folder + "/"
+        for p in [p for p in self.claimed if p.startswith(prefix)]:
+            del self.claimed[p]
+            self.digests.pop(p, None)
+            self.changed.discard(p)
+            self.linked.discard(p)
+        shutil.rmtree(self.tmp / folder, ignore_errors=True)
+
     def adopt(self, folder: str) -> None:
         """Take in files a later stage wrote under ``folder`` (the search index)."""
         root = self.tmp / folder
@@ -135,13 +227,45 @@ class SiteWriter:
                     try:
                         os.link(old, link)        # same bytes: keep the old file and its mtime
                         os.replace(link, p)
+                        self.linked.add(rel)
+                        continue
                     except OSError:
                         pass
-                else:
-                    self.changed.add(rel)
+                self.changed.add(rel)
+
+    def _tidy(self, folders: set[str]) -> None:
+        """Remove from a reused tree what the new output does not have."""
+        gone = (self._suspect | self.recorded) - self.digests.keys()
+        for p in sorted(gone, reverse=True):   # deepest first
+            target = os.path.join(self._new, p)
+            if p.endswith("/"):
+                if p not in folders:
+                    shutil.rmtree(target, ignore_errors=True)
+                continue
+            try:
+                os.unlink(target)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                shutil.rmtree(target, ignore_errors=True)
+            parent = os.path.dirname(p)
+            while parent and parent + "/" not in folders:
+                try:
+                    os.rmdir(os.path.join(self._new, parent))
+                except OSError:
+                    break
+                parent = os.path.dirname(parent)
 
     def commit(self) -> None:
+        folders = {p[: i + 1] for p in self.digests for i, c in enumerate(p) if c == "/"}
+        if self._suspect is not None:
+            self._tidy(folders)
         os.chmod(self.tmp, 0o755)
+        # What a walk of the new output would give, without walking it: a linked
+        # file is the current one, whose stat the walk before the build read.
+        self.out_stats = {p: (self.current[p] if p in self.linked and p in self.current
+                              else _stat(os.path.join(self._new, p))) for p in self.digests}
+        self.out_stats.update(dict.fromkeys(folders, FOLDER))
         if not self.out_dir.exists():
             os.rename(self.tmp, self.out_dir)
             return
@@ -153,18 +277,31 @@ class SiteWriter:
         except BaseException:
             os.rename(old, self.out_dir)
             raise
-        # Removing the old tree (a file and a folder per page) takes longer than
-        # a small rebuild: move it out of sight and remove it in the background.
+        # The replaced output is kept in the trash to be made into the next one
+        # (removing it would take longer than a small rebuild).
         if self.trash is not None:
             try:
                 self.trash.mkdir(parents=True, exist_ok=True)
                 moved = self.trash / old.name
                 os.rename(old, moved)
-                _remove_in_background(moved)
-                return
             except OSError:   # the cache is on another file system
-                pass
+                shutil.rmtree(old, ignore_errors=True)
+                return
+            differs = {p for p in self.current if p.endswith("/") and p not in folders}
+            differs.update(p for p in (*self.current, *self.digests) if not p.endswith("/") and p not in self.linked)
+            self.kept_base = Base(moved.name, _stamp(moved), frozenset(differs))
+            return
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _stamp(folder: Path) -> tuple[int, int]:
+    st = os.lstat(folder)
+    return st.st_ino, st.st_ctime_ns
+
+
+def _stat(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
 
 
 def _remove_in_background(path: Path) -> None:

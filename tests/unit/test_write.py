@@ -3,13 +3,15 @@ files keep their inode and mtime; two producers of one path are an error."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 from careerpress.render.types import RenderedFile
-from careerpress.write import Copy, OutputCollision, SiteWriter
+from careerpress.cache import stat_tree
+from careerpress.write import BaseUnusable, Copy, OutputCollision, SiteWriter
 
 
 def write(out: Path, *pairs, previous=None) -> SiteWriter:
@@ -29,18 +31,64 @@ def test_the_folder_is_replaced_whole(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"], "temporary folders left behind"
 
 
-def test_the_replaced_output_goes_to_the_trash_and_is_removed_there(tmp_path):
+def test_the_replaced_output_is_kept_and_made_into_the_one_after(tmp_path):
     out, trash = tmp_path / "public", tmp_path / ".careerpress-cache" / "trash"
-    write(out, ("index.html", b"one"), ("a/index.html", b"a"))
-    with SiteWriter(out, trash=trash) as w:
-        w.write(RenderedFile("index.html", b"two", frozenset()))
+    first = write(out, ("index.html", b"one"), ("a/index.html", b"a"), ("b/index.html", b"b"))
+    second = next_output(out, trash, first, None, ("index.html", b"two"), ("a/index.html", b"a"),
+                         ("b/index.html", b"b"))
+    assert second.kept_base is not None
+    assert [p.name for p in trash.iterdir()] == [second.kept_base.name], "the replaced output was not kept"
+    a_before = os.stat(out / "a" / "index.html")
+    (out / "stray.txt").write_text("added by hand")
+    third = next_output(out, trash, second, second.kept_base, ("index.html", b"three"), ("a/index.html", b"a"),
+                        ("c/d/index.html", b"d"))
+    assert os.stat(out).st_ino == second.kept_base.stamp[0], "the kept tree was not reused"
+    assert tree(out) == {"index.html": b"three", "a/index.html": b"a", "c/d/index.html": b"d"}
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir()) == ["a", "c", "c/d"]
+    a_after = os.stat(out / "a" / "index.html")
+    assert (a_after.st_ino, a_after.st_mtime_ns) == (a_before.st_ino, a_before.st_mtime_ns)
+    assert third.changed == {"index.html", "c/d/index.html"}
+    assert third.out_stats == stat_tree(out, folders=True), "the recorded stats are not what a walk gives"
+    # The stray file went with the replaced output into the kept tree; the build after takes it out.
+    fourth = next_output(out, trash, third, third.kept_base, ("index.html", b"three"), ("a/index.html", b"a"))
+    assert tree(out) == {"index.html": b"three", "a/index.html": b"a"}
+    assert fourth.out_stats == stat_tree(out, folders=True)
+
+
+def test_a_kept_tree_that_is_not_the_recorded_one_is_not_used(tmp_path):
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    first = write(out, ("index.html", b"one"))
+    second = next_output(out, trash, first, None, ("index.html", b"two"))
+    kept = trash / second.kept_base.name
+    shutil.rmtree(kept)
+    (kept / "x").mkdir(parents=True)      # another folder under the same name
+    third = next_output(out, trash, second, second.kept_base, ("index.html", b"three"))
+    assert not (out / "x").exists(), "a folder that is not the kept tree was made into the output"
+    assert tree(out) == {"index.html": b"three"}
+    assert third.changed == {"index.html"}
+
+
+def test_a_folder_where_a_file_now_goes_gives_up_the_kept_tree(tmp_path):
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    first = write(out, ("guide/index.html", b"g"))
+    second = next_output(out, trash, first, None, ("index.html", b"i"))
+    with pytest.raises(BaseUnusable):
+        next_output(out, trash, second, second.kept_base, ("guide", b"now a file"))
+    assert tree(out) == {"index.html": b"i"}, "a failed build touched the output"
+
+
+def next_output(out: Path, trash: Path, last: SiteWriter, base, *pairs) -> SiteWriter:
+    """A build after ``last``, as the pipeline runs it."""
+    with SiteWriter(out, previous=dict(last.digests), trash=trash, base=base,
+                    current=stat_tree(out, folders=True), recorded=frozenset(last.digests)) as w:
+        for p, c in pairs:
+            w.write(RenderedFile(p, c, frozenset()))
         w.commit()
-    assert (out / "index.html").read_bytes() == b"two" and not (out / "a").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".careerpress-cache", "public"]
-    deadline = time.monotonic() + 10
-    while any(trash.iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(trash.iterdir()), "the old output was not removed"
+    return w
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_a_removal_cut_short_is_finished_by_the_next_build(tmp_path):
@@ -51,9 +99,9 @@ def test_a_removal_cut_short_is_finished_by_the_next_build(tmp_path):
         w.write(RenderedFile("index.html", b"two", frozenset()))
         w.commit()
     deadline = time.monotonic() + 10
-    while any(trash.iterdir()) and time.monotonic() < deadline:
+    while (trash / ".public.old-x").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(trash.iterdir())
+    assert [p.name for p in trash.iterdir()] == [w.kept_base.name], "only the output just replaced stays"
 
 
 def test_a_failure_leaves_the_previous_output_and_no_temporary_folder(tmp_path):
