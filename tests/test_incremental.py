@@ -591,6 +591,10 @@ def add_stray_output(site: Path, rnd: random.Random) -> None:
     (site / "public" / f"stray-{rnd.randrange(10**6)}.html").write_text("<p>not built</p>\n", encoding="utf-8")
 
 
+def add_empty_output_folder(site: Path, rnd: random.Random) -> None:
+    (site / "public" / "articles" / f"empty-{rnd.randrange(10**6)}").mkdir()
+
+
 def build_elsewhere(site: Path, rnd: random.Random) -> None:
     """Build the site into another folder too (as `build --out …` would), which
     leaves the cache describing that folder; sometimes with --clean."""
@@ -703,6 +707,7 @@ EDITS = [
     Edit("output-file-deleted", (lambda s, r: (s / "public/tags/pay/page/2/index.html").unlink(),), same_site=True, most=1),
     Edit("output-image-deleted", (lambda s, r: (s / "public/articles/portfolio/shot.png").unlink(),), same_site=True, most=1),
     Edit("output-stray-file-added", (add_stray_output,), same_site=True),
+    Edit("output-empty-folder-added", (add_empty_output_folder,), same_site=True, most=0),
     Edit("output-stray-file-added-and-body-edited", (lambda s, r: (add_stray_output(s, r), edit_body(s, r)),)),
 ]
 
@@ -856,7 +861,7 @@ def test_hand_edited_search_index_file_equals_clean_build(tmp_path):
 # Edits that are safe to repeat in any order (none makes the build fail).
 REPEATABLE = {
     "toggle_draft_named": toggle_draft_named, "respell_tag": respell_tag, "toggle_base_url": toggle_base_url,
-    "swap_bundles": swap_bundles, "add_stray_output": add_stray_output,
+    "swap_bundles": swap_bundles, "add_stray_output": add_stray_output, "add_empty_output_folder": add_empty_output_folder,
     "add_page": add_page, "edit_any_body": edit_any_body, "rename_page": rename_page,
     "delete_page": delete_page, "change_any_title": change_any_title, "change_date": change_date,
     "add_tag": add_tag, "remove_tag": remove_tag, "toggle_draft": toggle_draft,
