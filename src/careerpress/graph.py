@@ -30,14 +30,13 @@ class Page:
     url: str          # site-relative, with leading and trailing '/'
     out_path: str     # relative to the output folder
     status: str       # published | draft | scheduled
+    # The document's, as plain attributes: listings read them a million times at 10,000 pages.
+    name: str = field(init=False, repr=False, compare=False)
+    meta: dict = field(init=False, repr=False, compare=False)
 
-    @property
-    def name(self) -> str:
-        return self.doc.name
-
-    @property
-    def meta(self) -> dict:
-        return self.doc.meta
+    def __post_init__(self):
+        object.__setattr__(self, "name", self.doc.name)
+        object.__setattr__(self, "meta", self.doc.meta)
 
 
 @dataclass

@@ -29,28 +29,26 @@ class Fingerprints:
         self._pages = {p.doc.site_path: p for p in (*graph.pages.values(), *graph.left_out.values())}
         self._listings = {f"listing:{l.key}": l for l in renderer.listings}   # names, title, crumbs …
 
-    def of(self, key: str, owner: str) -> bytes | None:
-        """The fingerprint of ``key`` as seen by the output made from ``owner``."""
-        if key == owner:
-            return self.sources.get(key)
-        if key not in self._memo:
-            self._memo[key] = self._compute(key)
-        return self._memo[key]
-
     def record(self, deps, owner: str) -> tuple[tuple[str, ...], bytes | None]:
         """What an output made from ``deps`` remembers: the keys and their mark."""
         keys = tuple(sorted(sys.intern(key) for key in deps))
         return keys, self.mark(keys, owner)
 
     def mark(self, keys: tuple[str, ...], owner: str) -> bytes | None:
-        """One digest of the fingerprints of ``keys``; None when one is unknown."""
-        h = hashlib.blake2b(digest_size=16)
+        """One digest of the fingerprints of ``keys``; None when one is unknown.
+        (A rebuild at 10,000 pages looks up 450,000 of them: one loop, no calls.)"""
+        memo, parts = self._memo, []
         for key in keys:
-            fp = self.of(key, owner)
+            if key == owner:
+                fp = self.sources.get(key)
+            elif key in memo:
+                fp = memo[key]
+            else:
+                fp = memo[key] = self._compute(key)
             if fp is None:
                 return None
-            h.update(fp)
-        return h.digest()
+            parts.append(fp)
+        return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
     def unchanged(self, recorded: Output, owner: str) -> bool:
         return recorded.mark is not None and self.mark(recorded.deps, owner) == recorded.mark

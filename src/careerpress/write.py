@@ -14,6 +14,7 @@ folder needs every folder and link made again.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -50,7 +51,8 @@ class Base(NamedTuple):
     replacing, where a fresh tree needs every folder made again (10,000 at
     10,000 articles, seconds on a slow disk)."""
     name: str                  # its folder in the trash
-    stamp: tuple[int, int]     # (inode, ctime_ns) of that folder then: anything else there is not ours
+    stamp: tuple[int, int] | None   # (inode, ctime_ns) of that folder then (anything else there is
+                                    # not ours); None for a copy made in the background
     differs: frozenset[str]    # out_paths (and stray "folders/") where it may differ from the current output
 
 
@@ -84,10 +86,13 @@ class SiteWriter:
         self.out_dir = self.out_dir.absolute()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self._old = str(self.out_dir)
+        if self.trash is not None and self.trash.is_dir():
+            _wait_for_copy(self.trash)
         self.tmp = self._claim_base()
         if self.trash is not None and self.trash.is_dir():
             for stale in self.trash.iterdir():   # a removal cut short, an unused base
-                _remove_in_background(stale)
+                if stale.name != LOCK:
+                    _remove_in_background(stale)
         # Folders a killed build left beside the output (the site's lock is held).
         for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.[no][el][wd]-*"):
             if stale.is_dir() and stale != self.tmp and stale.name.split("-", 1)[0] in (
@@ -103,14 +108,16 @@ class SiteWriter:
             return tmp
         kept = self.trash / self.base.name
         try:
-            if _stamp(kept) != self.base.stamp:
+            if self.base.stamp is not None and _stamp(kept) != self.base.stamp:
                 return tmp
             os.rmdir(tmp)
             os.rename(kept, tmp)
         except OSError:
             tmp.mkdir(exist_ok=True)
             return tmp
-        self._suspect = set(self.base.differs)
+        # and whatever was added to the current output by hand: a copied base
+        # (see commit) may have taken it in
+        self._suspect = set(self.base.differs).union(self.current.keys() - self.recorded)
         return tmp
 
     def _discard(self, tree: Path) -> None:
@@ -256,6 +263,34 @@ class SiteWriter:
                     break
                 parent = os.path.dirname(parent)
 
+    def _copy_in_background(self) -> Base | None:
+        """The first build into a folder has no output to keep for the next one:
+        a process of its own makes a hard-linked copy of the new output in the
+        trash (a few seconds at 10,000 pages), holding a lock the next build
+        waits on; the copy is renamed into place only when complete. The first
+        edit after a cold build then costs what any other does."""
+        if self.trash is None:
+            return None
+        name = f".{self.out_dir.name}.copy-{os.urandom(6).hex()}"
+        try:
+            self.trash.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.trash / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # The child inherits the locked file description: the lock is released
+            # when it and the commands it runs have exited, not when we do.
+            subprocess.Popen(["sh", "-c", 'cp -al -- "$1" "$2.part" && mv -- "$2.part" "$2" || rm -rf -- "$2.part"',
+                              "sh", str(self.out_dir), str(self.trash / name)],
+                             pass_fds=(fd,), start_new_session=True, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:   # another copy is running, no sh or cp here: the next build makes a fresh tree
+            return None
+        finally:
+            os.close(fd)
+        return Base(name, None, frozenset())
+
     def commit(self) -> None:
         folders = {p[: i + 1] for p in self.digests for i, c in enumerate(p) if c == "/"}
         if self._suspect is not None:
@@ -268,6 +303,7 @@ class SiteWriter:
         self.out_stats.update(dict.fromkeys(folders, FOLDER))
         if not self.out_dir.exists():
             os.rename(self.tmp, self.out_dir)
+            self.kept_base = self._copy_in_background()
             return
         old = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.old-", dir=self.out_dir.parent))
         os.rmdir(old)
@@ -292,6 +328,18 @@ class SiteWriter:
             self.kept_base = Base(moved.name, _stamp(moved), frozenset(differs))
             return
         shutil.rmtree(old, ignore_errors=True)
+
+
+LOCK = ".copying"   # in the trash: held while a copy of the output is being made there
+
+
+def _wait_for_copy(trash: Path) -> None:
+    """Wait until a copy of the output made in the background (see commit) is done."""
+    try:
+        with open(trash / LOCK, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+    except OSError:
+        pass
 
 
 def _stamp(folder: Path) -> tuple[int, int]:

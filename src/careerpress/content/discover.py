@@ -37,29 +37,37 @@ def discover_sources(content_dir: Path, problems: Problems) -> Sources:
     files. A symlink that points outside the site is refused.
     """
     sources = Sources()
-    root = content_dir.resolve()
-    site_root = root.parent
-    for dirpath, dirnames, filenames in os.walk(content_dir, followlinks=True):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(content_dir).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir + "/"
-        keep = []
-        for d in sorted(dirnames):
-            if _hidden(d):
+    site_root = content_dir.resolve().parent
+
+    def visit(folder: str, rel_dir: str) -> None:   # as os.walk(followlinks=True), top-down, sorted
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        folders = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
                 continue
-            if not _inside(here / d, site_root, rel_dir + d, problems):
+            if is_dir:
+                if not _hidden(name) and _inside(entry, site_root, rel_dir + name, problems):
+                    folders.append(entry)
                 continue
-            keep.append(d)
-        dirnames[:] = keep
-        for name in sorted(filenames):
             if _hidden(name) or name.endswith(("~", ".swp", ".swx", ".tmp")):
                 continue
-            src = SourceFile(rel_dir + name, here / name)
-            if not _inside(src.abs_path, site_root, src.src_path, problems):
+            if not _inside(entry, site_root, rel_dir + name, problems):
                 continue
             if name == "site.yaml" and not rel_dir:
                 continue
+            src = SourceFile(rel_dir + name, Path(entry.path))
             (sources.pages if name.endswith(".md") else sources.assets).append(src)
+        for entry in folders:
+            visit(entry.path, f"{rel_dir}{entry.name}/")
+
+    visit(str(content_dir), "")
     data_dir = content_dir / "_data"
     if data_dir.is_dir():
         for p in sorted(data_dir.iterdir()):
@@ -70,10 +78,10 @@ def discover_sources(content_dir: Path, problems: Problems) -> Sources:
     return sources
 
 
-def _inside(path: Path, site_root: Path, src_path: str, problems: Problems) -> bool:
+def _inside(path: Path | os.DirEntry, site_root: Path, src_path: str, problems: Problems) -> bool:
     if not path.is_symlink():
         return True
-    target = path.resolve()
+    target = Path(os.fspath(path)).resolve()
     if target == site_root or site_root in target.parents:
         return True
     problems.error("content/" + src_path, 1, "symlink points outside the site; refused")
