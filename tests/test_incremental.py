@@ -26,7 +26,6 @@ import dataclasses
 import io
 import datetime as dt
 import difflib
-import fcntl
 import os
 import random
 import re
@@ -43,7 +42,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from careerpress import cli, pipeline
 from careerpress.config import BuildOptions
 from careerpress.pipeline import build
-from careerpress.write import LOCK
 from conftest import FIXED_EPOCH, SITES, copy_site, run, tree
 
 TODAY = dt.date(2026, 11, 27)          # the day FIXED_EPOCH names
@@ -895,8 +893,3 @@ def test_any_sequence_of_edits_equals_clean_build(built, sequence):
         # and the build left its output as the cache remembers it: the next one
         # takes the no-op path (it only checks, renders nothing)
         assert set(build_here(site).timings) == {"check"}, what
-        # a copy of a first output may still be running in the background (build_elsewhere)
-        trash = site / CACHE / "trash"
-        if trash.is_dir():
-            with open(trash / LOCK, "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-7-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-8-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -103,7 +103,8 @@ RECORDS = frozenset(f.name for f in dataclasses.fields(State)) - HEAD
 
 class Cache:
     """The cache folder of one site. ``keep_warm`` keeps the last state in
-    memory as well (the preview server), so a rebuild does not read it back."""
+    memory as well (the preview server), so a rebuild does not read it back,
+    and has a first output copied for the next build (see write.SiteWriter)."""
 
     def __init__(self, site: Path, name: str = "", keep_warm: bool = False):
         self.dir = site / CACHE_DIR / name if name else site / CACHE_DIR

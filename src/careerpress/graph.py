@@ -56,6 +56,7 @@ class SiteGraph:
     named: set[str] = field(default_factory=set)   # every page file's name, parsed or not, in this build or not
     _url_index: dict | None = field(default=None, repr=False)
     _articles: list | None = field(default=None, repr=False)
+    _by_author: dict | None = field(default=None, repr=False)
     related_signature: tuple = ()
 
     @property
@@ -76,6 +77,14 @@ class SiteGraph:
             items = [p for p in self.pages.values() if p.doc.kind == "article"]
             self._articles = sorted(items, key=lambda p: (-p.meta["date"].toordinal(), p.name))
         return self._articles
+
+    def by_author(self) -> dict[str, list[Page]]:
+        """Each author's articles, newest first (one pass, not one per author)."""
+        if self._by_author is None:
+            self._by_author = {}
+            for p in self.articles():
+                self._by_author.setdefault(p.meta.get("author"), []).append(p)
+        return self._by_author
 
 
 @functools.lru_cache(maxsize=4096)

@@ -38,9 +38,10 @@ PARALLEL_THRESHOLD = 64   # below this many pages a pool costs more than it save
 
 @functools.lru_cache(maxsize=None)
 def _engine() -> bytes:
-    """What a parsed body depends on besides its source (part of its cache key)."""
+    """What a parsed body depends on besides its source (part of its cache key):
+    the Markdown set-up, and the cache's format (the shape of a Document)."""
     from .content.markdown import signature
-    return signature().encode()
+    return f"{FORMAT}\0{signature()}".encode()
 
 
 @dataclass
@@ -196,7 +197,8 @@ def _skeleton(doc: Document, key: str) -> Document:
     """The document without its body and the body's headings: what the state
     keeps of every page (the graph never reads them; rendering the page reads
     the whole document back from the cache)."""
-    return dataclasses.replace(doc, body_html=None, headings=None, body_key=key)
+    from .incremental import fingerprint
+    return dataclasses.replace(doc, body_html=None, headings=None, body_key=key, meta_digest=fingerprint(doc.meta))
 
 
 def copies_for(site: Path, graph: SiteGraph, assets: list[SourceFile], problems: Problems) -> list[Copy]:
@@ -342,7 +344,8 @@ def _build(options, write, clock, problems, cache, state, stats, out_now) -> Bui
     if problems.fails(options.strict):
         return BuildResult(problems.sorted(), False, timings=clock.timings)
 
-    renderer = SiteRenderer(graph, site / "templates", body_of=_body_loader(cache))
+    renderer = SiteRenderer(graph, site / "templates", body_of=_body_loader(cache),
+                            compiled_dir=cache.dir / "templates" if cache else None)
     marks = Fingerprints(graph, renderer, site, digests)
     previous = state.outputs if state else {}
     old_digests = _intact(state, out_now) if state and write else {}
@@ -380,7 +383,8 @@ def _build(options, write, clock, problems, cache, state, stats, out_now) -> Bui
             same_out = state is not None and state.settings[1] == _settings(options)[1]
             with SiteWriter(options.out_dir, previous=dict(old_digests), trash=cache.dir / "trash",
                             base=state.base if same_out else None, current=out_now,
-                            recorded=frozenset(state.digests) if same_out else frozenset()) as writer:
+                            recorded=frozenset(state.digests) if same_out else frozenset(),
+                            copy_first=cache.keep_warm) as writer:
                 for out_path, owner in kept:
                     if not writer.keep(out_path, owner or f"/{out_path}"):
                         raise _Stale(out_path)

@@ -74,6 +74,7 @@ class SiteWriter:
     trash: Path | None = None      # the cache's trash: where the replaced output is kept
     base: Base | None = None       # a kept tree to reuse
     current: dict = field(default_factory=dict)   # every path in the current output (a walk: files and "folders/")
+    copy_first: bool = False       # a first output is copied for the next build (a process that builds again)
     recorded: frozenset[str] = frozenset()        # the files the last build wrote
     claimed: dict[str, str] = field(default_factory=dict)      # out_path -> what produced it
     digests: dict[str, bytes] = field(default_factory=dict)    # out_path -> digest in the new output
@@ -268,7 +269,12 @@ class SiteWriter:
         a process of its own makes a hard-linked copy of the new output in the
         trash (a few seconds at 10,000 pages), holding a lock the next build
         waits on; the copy is renamed into place only when complete. The first
-        edit after a cold build then costs what any other does."""
+        edit after a cold build then costs what any other does.
+
+        Only for a process that builds again (the preview server): after a
+        one-off build (CI) the copy would be waste, and a process still writing
+        into the cache after the command has ended would surprise a script
+        that removes the cache next."""
         if self.trash is None:
             return None
         name = f".{self.out_dir.name}.copy-{os.urandom(6).hex()}"
@@ -303,7 +309,8 @@ class SiteWriter:
         self.out_stats.update(dict.fromkeys(folders, FOLDER))
         if not self.out_dir.exists():
             os.rename(self.tmp, self.out_dir)
-            self.kept_base = self._copy_in_background()
+            if self.copy_first:
+                self.kept_base = self._copy_in_background()
             return
         old = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.old-", dir=self.out_dir.parent))
         os.rmdir(old)

@@ -58,7 +58,7 @@ def test_the_replaced_output_is_kept_and_made_into_the_one_after(tmp_path):
 
 def test_a_first_output_is_copied_in_the_background_for_the_next_build(tmp_path):
     out, trash = tmp_path / "public", tmp_path / "trash"
-    with SiteWriter(out, trash=trash) as first:
+    with SiteWriter(out, trash=trash, copy_first=True) as first:
         first.write(RenderedFile("index.html", b"one", frozenset()))
         first.write(RenderedFile("a/index.html", b"a", frozenset()))
         first.commit()
@@ -69,6 +69,15 @@ def test_a_first_output_is_copied_in_the_background_for_the_next_build(tmp_path)
     assert second.changed == {"index.html"}
     assert not (trash / first.kept_base.name).exists(), "the copy was not made into the output"
     assert second.out_stats == stat_tree(out, folders=True)
+
+
+def test_a_one_off_build_leaves_no_copy_behind(tmp_path):
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    with SiteWriter(out, trash=trash) as first:
+        first.write(RenderedFile("index.html", b"one", frozenset()))
+        first.commit()
+    assert first.kept_base is None
+    assert not trash.exists() or not any(trash.iterdir()), "a copy was started after a one-off build"
 
 
 def test_a_kept_tree_that_is_not_the_recorded_one_is_not_used(tmp_path):

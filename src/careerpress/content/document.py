@@ -37,6 +37,7 @@ class Document:
     words: int
     valid: bool = True            # False: its frontmatter has errors; known by name, never rendered
     body_key: str = ""            # the cache key of the parsed source (incremental builds)
+    meta_digest: bytes = b""      # of ``meta``, made once per parse (incremental builds)
 
     @property
     def site_path(self) -> str:

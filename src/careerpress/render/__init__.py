@@ -25,9 +25,9 @@ class SiteRenderer:
     """Renders one graph: pages, listing pages and the generated files, each on
     demand, so a build can render only what a change touched."""
 
-    def __init__(self, graph: SiteGraph, templates_dir: Path, body_of=None):
+    def __init__(self, graph: SiteGraph, templates_dir: Path, body_of=None, compiled_dir: Path | None = None):
         self.graph = graph
-        self.templates = Templates(make_environment(templates_dir), templates_dir)
+        self.templates = Templates(make_environment(templates_dir, compiled_dir), templates_dir)
         self.views = Views(graph)
         self.listings: list[Listing] = plan_listings(self.views)
         self.body_of = body_of       # skeleton Document -> the whole parsed one (incremental builds)

@@ -70,7 +70,7 @@ def plan_listings(views: Views) -> list[Listing]:
             f"author:{key}", f"/authors/{key}/", author["name"],
             author["bio"] or f"Articles by {author['name']} for {site.title}.",
             (home, people, views.crumb(author["name"], f"/authors/{key}/")),
-            tuple(p.name for p in articles if p.meta.get("author") == key), (("author_key", key),)))
+            tuple(p.name for p in graph.by_author().get(key, ())), (("author_key", key),)))
     return plans
 
 
@@ -152,7 +152,7 @@ def render_singles(views: Views, templates: Templates, sitemap: list[Listed]) ->
     author_index, author_deps = [], set()
     for key in sorted(graph.data.authors):
         author = views.author(key, author_deps)
-        author_index.append({**author, "count": sum(1 for p in articles if p.meta.get("author") == key)})
+        author_index.append({**author, "count": len(graph.by_author().get(key, ()))})
     files.append(_single(views, templates, sitemap, "authors.html", "/authors/", "authors", title="Authors",
                          description=f"The people who write {site.title}.",
                          crumbs=[home, views.crumb("Authors", "/authors/")],

@@ -16,8 +16,18 @@ class TemplateProblem(Exception):
         self.problem = problem
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
+def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> jinja2.Environment:
+    """``compiled_dir``: where compiled templates are kept between builds (Jinja
+    checks each against its template's source, so an edited one is compiled again)."""
+    cache = None
+    if compiled_dir is not None:
+        try:
+            compiled_dir.mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(compiled_dir))
+        except OSError:
+            pass
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
         undefined=jinja2.StrictUndefined,
