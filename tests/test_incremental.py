@@ -739,6 +739,16 @@ def test_incremental_build_equals_clean_build(edit: Edit, built, pristine, tmp_p
     assert_same_output(site / "public", clean, edit.id)
 
 
+def test_templates_edited_between_builds_are_compiled_again(built, tmp_path):
+    """Compiled templates are kept in the cache; an edited one must not be served from it."""
+    site = start_from(built, tmp_path / "site")
+    for seed in (1, 2, 3):
+        edit_template(site, random.Random(seed))
+        build_here(site)
+    assert (site / CACHE / "templates").is_dir() and any((site / CACHE / "templates").iterdir())
+    assert_same_output(site / "public", clean_build(site, tmp_path / "edited"), "template edited three times")
+
+
 # ---------------------------------------------------------------- only what the change touches
 def _stats(folder: Path) -> dict[str, tuple[int, int]]:
     out = {}

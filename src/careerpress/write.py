@@ -107,6 +107,10 @@ class SiteWriter:
         self._suspect: set[str] | None = None
         if self.base is None or self.trash is None or not self.out_dir.is_dir():
             return tmp
+        if 2 * sum(not p.endswith("/") for p in self.base.differs) > len(self.recorded):
+            # Mostly different (the output before it was built without a cache):
+            # unlinking and linking most files costs more than a fresh tree.
+            return tmp
         kept = self.trash / self.base.name
         try:
             if self.base.stamp is not None and _stamp(kept) != self.base.stamp:
@@ -298,7 +302,12 @@ class SiteWriter:
         return Base(name, None, frozenset())
 
     def commit(self) -> None:
-        folders = {p[: i + 1] for p in self.digests for i, c in enumerate(p) if c == "/"}
+        folders: set[str] = set()
+        for p in self.digests:   # every folder of the new output, each ancestor once
+            i = p.rfind("/")
+            while i > 0 and p[: i + 1] not in folders:
+                folders.add(p[: i + 1])
+                i = p.rfind("/", 0, i)
         if self._suspect is not None:
             self._tidy(folders)
         os.chmod(self.tmp, 0o755)

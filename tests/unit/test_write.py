@@ -80,6 +80,19 @@ def test_a_one_off_build_leaves_no_copy_behind(tmp_path):
     assert not trash.exists() or not any(trash.iterdir()), "a copy was started after a one-off build"
 
 
+def test_a_kept_tree_that_differs_in_most_files_is_not_used(tmp_path):
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    first = write(out, ("index.html", b"one"), ("a/index.html", b"a"), ("b/index.html", b"b"))
+    second = next_output(out, trash, first, None, ("index.html", b"two"), ("a/index.html", b"a2"),
+                         ("b/index.html", b"b"))
+    assert len(second.kept_base.differs) == 2
+    third = next_output(out, trash, second, second.kept_base, ("index.html", b"three"), ("a/index.html", b"a2"),
+                        ("b/index.html", b"b"))
+    assert os.stat(out).st_ino != second.kept_base.stamp[0], "a mostly different tree was reused"
+    assert tree(out) == {"index.html": b"three", "a/index.html": b"a2", "b/index.html": b"b"}
+    assert third.changed == {"index.html"}
+
+
 def test_a_kept_tree_that_is_not_the_recorded_one_is_not_used(tmp_path):
     out, trash = tmp_path / "public", tmp_path / "trash"
     first = write(out, ("index.html", b"one"))
@@ -95,11 +108,12 @@ def test_a_kept_tree_that_is_not_the_recorded_one_is_not_used(tmp_path):
 
 def test_a_folder_where_a_file_now_goes_gives_up_the_kept_tree(tmp_path):
     out, trash = tmp_path / "public", tmp_path / "trash"
-    first = write(out, ("guide/index.html", b"g"))
-    second = next_output(out, trash, first, None, ("index.html", b"i"))
+    same = [(f"{name}/index.html", name.encode()) for name in "abcd"]   # most files stay: the tree is used
+    first = write(out, ("guide/index.html", b"g"), *same)
+    second = next_output(out, trash, first, None, ("index.html", b"i"), *same)
     with pytest.raises(BaseUnusable):
-        next_output(out, trash, second, second.kept_base, ("guide", b"now a file"))
-    assert tree(out) == {"index.html": b"i"}, "a failed build touched the output"
+        next_output(out, trash, second, second.kept_base, ("guide", b"now a file"), *same)
+    assert tree(out) == {"index.html": b"i", **dict(same)}, "a failed build touched the output"
 
 
 def next_output(out: Path, trash: Path, last: SiteWriter, base, *pairs) -> SiteWriter:
