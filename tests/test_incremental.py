@@ -712,6 +712,21 @@ EDITS = [
 ]
 
 
+def apply_edit(edit: Edit, site: Path, monkeypatch) -> None:
+    """Each step of ``edit``, each followed by a build through the command."""
+    rnd = random.Random(edit.id)
+    for i, step in enumerate(edit.steps):
+        step(site, rnd)
+        if i in edit.failing:
+            before = tree(site / "public")
+            cli_build(site, monkeypatch=monkeypatch, expect=1)
+            assert tree(site / "public") == before, "a failed build changed the output"
+        else:
+            stdout = cli_build(site, monkeypatch=monkeypatch)
+    if edit.most is not None:
+        assert files_written(stdout) <= edit.most, stdout
+
+
 def _param(edit: Edit):
     marks = [pytest.mark.xfail(strict=True, reason=edit.bug)] if edit.bug else []
     return pytest.param(edit, id=edit.id, marks=marks)
@@ -724,19 +739,95 @@ def test_incremental_build_equals_clean_build(edit: Edit, built, pristine, tmp_p
         # a build of the copy first, so that the unedited site is "up to date" for
         # the next one and the engine's no-change shortcut is what gets tested
         cli_build(site, monkeypatch=monkeypatch)
-    rnd = random.Random(edit.id)
-    for i, step in enumerate(edit.steps):
-        step(site, rnd)
-        if i in edit.failing:
-            before = tree(site / "public")
-            cli_build(site, monkeypatch=monkeypatch, expect=1)
-            assert tree(site / "public") == before, "a failed build changed the output"
-        else:
-            stdout = cli_build(site, monkeypatch=monkeypatch)
-    if edit.most is not None:
-        assert files_written(stdout) <= edit.most, stdout
+    apply_edit(edit, site, monkeypatch)
     clean = pristine if edit.same_site else clean_build(site, tmp_path / "edited")
     assert_same_output(site / "public", clean, edit.id)
+
+
+# ---------------------------------------------------------------- the quick rebuild (quick.py)
+# The cases above start from a copy of the built fixture, so their first
+# build has a new output folder and takes the full path. These build the copy
+# in place first: a body edit then takes the quick path, and every edit it
+# must turn down falls back to the full build. Each is compared with a clean build.
+def _callout_added(site: Path, rnd: random.Random) -> None:
+    edit_body(site, rnd)
+    with open(page(site, "articles/alpha"), "a", encoding="utf-8") as fh:
+        fh.write("\n{{< callout partner >}}\n")
+
+
+def _heading_added(site: Path, rnd: random.Random) -> None:
+    with open(page(site, "guides/toolkit"), "a", encoding="utf-8") as fh:
+        fh.write(f"\n## A new heading\n\n{words(rnd)}.\n")
+
+
+def _saved_unchanged(site: Path, rnd: random.Random) -> None:
+    path = page(site, "articles/beta")
+    path.write_bytes(path.read_bytes())
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+QUICK_EDITS = [
+    Edit("quick-article-body", (edit_body,), most=1),
+    Edit("quick-article-body-twice", (edit_body, edit_body), most=1),
+    Edit("quick-two-bodies", (lambda s, r: (edit_body(s, r), edit_body(s, r, "guides/first-steps")),), most=2),
+    Edit("quick-page-body", (named(edit_body, name="about"),), most=1),
+    Edit("quick-bundle-body", (named(edit_body, name="articles/portfolio"),), most=1),
+    Edit("quick-heading-added", (_heading_added,), most=1),
+    Edit("quick-saved-unchanged", (_saved_unchanged,), most=0),
+    Edit("quick-body-then-title", (edit_body, named(change_title, name="articles/alpha"))),
+    Edit("quick-body-then-full-then-body", (edit_body, named(change_title, name="articles/beta"), edit_body)),
+    Edit("quick-body-then-hand-edit", (edit_body, lambda s, r: open(s / "public/articles/beta/index.html", "a")
+                                       .write("<!-- x -->"), edit_body)),
+    Edit("quick-body-then-cache-deleted", (edit_body, delete_cache)),
+    Edit("quick-body-then-state-truncated", (edit_body, truncate_state)),
+    Edit("full-callout-added", (_callout_added,)),
+    Edit("full-link-added", (lambda s, r: replace(page(s, "articles/delta"), "DELTA-BODY.",
+                                                  "DELTA-BODY. See [the toolkit](/guides/toolkit/)."),)),
+    Edit("full-home-body", (named(edit_body, name="index"),)),
+    Edit("full-platform-body", (named(edit_body, name="platforms/basil"),)),
+    Edit("full-draft-body", (named(edit_body, name="articles/draft-notes"),)),
+    Edit("full-body-and-template", (edit_body, edit_template)),
+    Edit("full-body-and-static", (edit_body, add_static)),
+    Edit("full-body-and-stray-output", (lambda s, r: (add_stray_output(s, r), edit_body(s, r)),)),
+    Edit("full-body-broken-then-fixed", (
+        lambda s, r: replace(page(s, "articles/beta"), "BETA-BODY.", "BETA-BODY.\n\n{{< platform nosuch >}}\n"),
+        lambda s, r: replace(page(s, "articles/beta"), "\n\n{{< platform nosuch >}}\n", "")), failing=(0,)),
+]
+
+
+@pytest.mark.parametrize("edit", [_param(e) for e in QUICK_EDITS])
+def test_rebuild_in_place_equals_clean_build(edit: Edit, built, tmp_path, monkeypatch):
+    site = start_from(built, tmp_path / "site")
+    cli_build(site, monkeypatch=monkeypatch)   # in place: the output is where the cache says
+    apply_edit(edit, site, monkeypatch)
+    assert_same_output(site / "public", clean_build(site, tmp_path / "edited"), edit.id)
+    assert set(build_here(site).timings) == {"check"}, "the build after it is not a no-op"
+
+
+def test_a_body_edit_is_rebuilt_without_the_whole_graph(built, tmp_path, monkeypatch):
+    """The quick path: no full build, one file written, the others keep their inode."""
+    site = start_from(built, tmp_path / "site")
+    build_here(site)
+    before = _stats(site / "public")
+    monkeypatch.setattr(pipeline, "_build", lambda *a, **k: pytest.fail("the full build ran"))
+    edit_body(site, random.Random(0))
+    result = build_here(site)
+    assert result.changed == ["articles/alpha/index.html"]
+    assert "An added paragraph" in (site / "public/articles/alpha/index.html").read_text(encoding="utf-8")
+    after = _stats(site / "public")
+    assert {p for p in after if after[p] != before.get(p)} == {"articles/alpha/index.html"}
+
+
+def test_a_frontmatter_edit_is_not_rebuilt_quickly(built, tmp_path, monkeypatch):
+    site = start_from(built, tmp_path / "site")
+    build_here(site)
+    full = []
+    real = pipeline._build
+    monkeypatch.setattr(pipeline, "_build", lambda *a, **k: full.append(1) or real(*a, **k))
+    change_title(site, random.Random(0), "articles/alpha")
+    build_here(site)
+    assert full == [1]
 
 
 def test_templates_edited_between_builds_are_compiled_again(built, tmp_path):

@@ -4,9 +4,13 @@
   of every input file, the problems it reported, every document's skeleton
   (its frontmatter and what it refers to, without the body), and for every
   output file its digest and the fingerprints of the inputs it was made from.
+- ``state-delta.pickle``: what quick rebuilds (see quick.py) changed in
+  those records since they were last written whole.
 - ``bodies.sqlite``: parsed documents by the digest of their source, so an
   unchanged page is never parsed again and its body is read only when the
-  page is rendered again.
+  page is rendered again; and the graph, one row per page (its skeleton, URL,
+  related pages and backlinks, the record of its output), which a quick
+  rebuild reads a page at a time.
 
 Anything unreadable (a deleted, truncated or foreign cache) counts as no
 cache: the build falls back to a clean one, never to a wrong one.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import os
 import pickle
 import sqlite3
@@ -28,7 +33,7 @@ from typing import NamedTuple
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-8-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-9-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -97,8 +102,9 @@ class State:
     base: tuple | None = None        # write.Base: the output before this one, kept to be reused
 
 
-HEAD = frozenset({"format", "settings", "files", "problems", "digests", "out_stats", "pages"})
+HEAD = frozenset({"format", "settings", "files", "problems", "digests", "out_stats", "pages", "base"})
 RECORDS = frozenset(f.name for f in dataclasses.fields(State)) - HEAD
+TOKENS = ("token", "delta", "gen")   # in the head: its records, their delta, the graph's rows
 
 
 class Cache:
@@ -116,6 +122,7 @@ class Cache:
         # read or written: a page's skeleton depends on its key alone, so the
         # state is written again without pickling the unchanged ones again.
         self._skeletons: dict[str, bytes] = {}
+        self._tokens: dict[str, str | None] = {}
 
     # ------------------------------------------------------------ one build at a time
     @contextlib.contextmanager
@@ -145,31 +152,48 @@ class Cache:
     # On disk the state is two files: state.pickle holds what a no-op check
     # reads (settings, input stats, output digests), small at any site size;
     # state-records.pickle holds the documents and the records of every output,
-    # read only when something changed. A token ties the two together.
+    # read only when something changed. Tokens in the head tie them together,
+    # with the delta of quick rebuilds and the graph's rows in bodies.sqlite.
     def load_state(self, whole: bool = True) -> State | None:
         """The last build's state; without ``whole``, only the head (the
         fields in HEAD): enough to tell whether anything changed."""
         if self._warm is not None:
             return self._warm
         head = self._load("state.pickle")
-        if not isinstance(head, dict) or head.get("format") != FORMAT or set(head) != {*HEAD, "token"}:
+        if not isinstance(head, dict) or head.get("format") != FORMAT or set(head) != {*HEAD, *TOKENS}:
             return None
-        token = head.pop("token")
+        self._tokens = {name: head.pop(name) for name in TOKENS}
         if not whole:
             return State(**head, docs={})
         records = self._load("state-records.pickle")
-        if not isinstance(records, tuple) or len(records) != 2 or records[0] != token \
+        if not isinstance(records, tuple) or len(records) != 2 or records[0] != self._tokens["token"] \
                 or not isinstance(records[1], dict) or set(records[1]) != RECORDS:
             return None
+        records = records[1]
+        delta = self.load_delta()
+        if delta is None:
+            return None
+        records = {**records, "docs": {**records["docs"], **delta[0]}, "outputs": {**records["outputs"], **delta[1]}}
         docs, blobs = {}, {}
         try:
-            for src_path, (stat, key, blob) in records[1]["docs"].items():
+            for src_path, (stat, key, blob) in records["docs"].items():
                 docs[src_path] = (stat, key, *pickle.loads(blob))
                 blobs[key] = blob
         except Exception:
             return None
         self._skeletons = blobs
-        return State(**head, **{**records[1], "docs": docs})
+        return State(**head, **{**records, "docs": docs})
+
+    def load_delta(self) -> tuple[dict, dict] | None:
+        """What quick rebuilds changed since the records were written whole:
+        (docs, outputs) as in the records; None when it cannot be read."""
+        if self._tokens.get("delta") is None:
+            return {}, {}
+        delta = self._load("state-delta.pickle")
+        if not isinstance(delta, tuple) or len(delta) != 2 \
+                or delta[0] != (self._tokens["token"], self._tokens["delta"]):
+            return None
+        return delta[1]
 
     def _load(self, name: str):
         try:
@@ -178,7 +202,9 @@ class Cache:
         except Exception:  # missing, truncated, from another version: no cache
             return None
 
-    def save_state(self, state: State) -> None:
+    def save_state(self, state: State, graph=None) -> None:
+        """Write the state whole. ``graph``, given the pickled skeleton of
+        each document (by src_path), gives the graph's rows (see put_graph)."""
         if self.keep_warm:
             self._warm = state
         token = os.urandom(8).hex()
@@ -189,7 +215,25 @@ class Cache:
         self._skeletons = blobs
         records = {name: getattr(state, name) for name in RECORDS}
         self._dump("state-records.pickle", (token, {**records, "docs": docs}))
-        self._dump("state.pickle", {"token": token, **{name: getattr(state, name) for name in HEAD}})
+        gen = None
+        if graph is not None:
+            site, rows = graph(lambda src_path: docs[src_path][2])
+            gen = self.put_graph(site, rows, whole=True)
+        self._tokens = {"token": token, "delta": None, "gen": gen}
+        self._dump("state.pickle", {**self._tokens, **{name: getattr(state, name) for name in HEAD}})
+
+    def save_quick(self, head: State, delta: tuple[dict, dict], site: bytes, rows: dict[str, bytes]) -> None:
+        """The state after a quick rebuild: its head, the records' ``delta``
+        (all of it since they were written whole) and the rows it changed."""
+        self._tokens = {**self._tokens, "delta": os.urandom(8).hex()}
+        self._dump("state-delta.pickle", ((self._tokens["token"], self._tokens["delta"]), delta))
+        self._tokens["gen"] = self.put_graph(site, rows, whole=False)
+        self._dump("state.pickle", {**self._tokens, **{name: getattr(head, name) for name in HEAD}})
+
+    @property
+    def graph_generation(self) -> str | None:
+        """Which rows of the graph go with the state last loaded (None: none do)."""
+        return self._tokens.get("gen")
 
     def _dump(self, name: str, value) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -218,6 +262,7 @@ class Cache:
                 self.dir.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.dir / "bodies.sqlite", timeout=30)
                 db.execute("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, data BLOB)")
+                db.execute("CREATE TABLE IF NOT EXISTS graph (name TEXT PRIMARY KEY, digest BLOB, data BLOB)")
                 self._db, self._pid = db, os.getpid()
                 return db
             except (sqlite3.Error, OSError):
@@ -250,6 +295,46 @@ class Cache:
         except sqlite3.Error:
             return False
         return True
+
+    # ------------------------------------------------------------ the graph, a row a page
+    def put_graph(self, site: bytes, rows: dict[str, bytes], whole: bool) -> str | None:
+        """Store the graph's rows (pickled, by name) and ``site`` (what all
+        pages share) under a new generation; ``whole``: ``rows`` are all of
+        them. Only rows whose bytes changed are written. Returns the
+        generation, None when the cache cannot take them."""
+        db = self._conn()
+        if db is None:
+            return None
+        gen = os.urandom(8).hex()
+        try:
+            with db:
+                old = dict(db.execute("SELECT name, digest FROM graph")) if whole else {}
+                fresh = [(name, hashlib.blake2b(data, digest_size=16).digest(), data) for name, data in rows.items()]
+                db.executemany("INSERT OR REPLACE INTO graph VALUES (?, ?, ?)",
+                               [row for row in fresh if old.get(row[0]) != row[1]])
+                if whole:
+                    db.executemany("DELETE FROM graph WHERE name = ?", [(name,) for name in old.keys() - rows.keys()])
+                db.execute("INSERT OR REPLACE INTO graph VALUES ('', ?, ?)", (gen.encode(), site))
+        except sqlite3.Error:
+            return None
+        return gen
+
+    def get_graph(self, name: str) -> bytes | None:
+        """One row of the graph, or None when there is none (sqlite3.Error
+        when the cache cannot be read)."""
+        db = self._conn()
+        if db is None:
+            raise sqlite3.OperationalError("no cache")
+        row = db.execute("SELECT data FROM graph WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def graph_shared(self) -> bytes | None:
+        """What all rows of the graph share, if they go with the state last loaded."""
+        db = self._conn()
+        if db is None or self._tokens.get("gen") is None:
+            return None
+        row = db.execute("SELECT digest, data FROM graph WHERE name = ''").fetchone()
+        return row[1] if row and row[0] == self._tokens["gen"].encode() else None
 
     def close(self) -> None:
         if self._db is not None and self._pid == os.getpid():

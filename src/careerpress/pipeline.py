@@ -146,22 +146,20 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
         stat = stats.get(src.site_path)
         old = known.get(src.src_path)
         if old is not None and old[0] == stat:
-            _, key, skeleton, doc_problems = old
-            docs.append(skeleton)
+            _, key, kept, doc_problems = old
+            docs.append(kept)
             problems.extend(doc_problems)
             entries[src.src_path] = old
             digests[src.site_path] = bytes.fromhex(key[:24])
             continue
-        data = src.abs_path.read_bytes()
-        key = hashlib.blake2b(data + b"\0" + src.src_path.encode() + b"\0" + base_path.encode() + b"\0" +
-                              _engine(), digest_size=16).hexdigest()
+        key = source_key(src.abs_path.read_bytes(), src.src_path, base_path)
         digests[src.site_path] = bytes.fromhex(key[:24])
         cached = cache.get_doc(key) if cache else None
         if cached is not None:
             doc, doc_problems = cached
             docs.append(doc)
             problems.extend(doc_problems)
-            entries[src.src_path] = (stat, key, _skeleton(doc, key), doc_problems)
+            entries[src.src_path] = (stat, key, skeleton(doc, key), doc_problems)
         else:
             to_parse.append((src, key))
     # Parsed bodies go to the cache as they come, and the build keeps only
@@ -179,12 +177,12 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
         problems.extend(doc_problems)
         if doc is None:
             continue
-        skeleton = _skeleton(doc, key)
-        entries[src.src_path] = (stats.get(src.site_path), key, skeleton, doc_problems)
+        bare = skeleton(doc, key)
+        entries[src.src_path] = (stats.get(src.site_path), key, bare, doc_problems)
         if cache is None:
             docs.append(doc)
             continue
-        docs.append(skeleton)
+        docs.append(bare)
         fresh.append((len(docs) - 1, key, (doc, doc_problems)))
         if len(fresh) == 256:
             store()
@@ -193,7 +191,18 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
     return docs, problems, entries, digests
 
 
-def _skeleton(doc: Document, key: str) -> Document:
+def source_key(data: bytes, src_path: str, base_path: str) -> str:
+    """A page source's key in the cache: its bytes, where it is and what parsing it depends on."""
+    return hashlib.blake2b(data + b"\0" + src_path.encode() + b"\0" + base_path.encode() + b"\0" + _engine(),
+                           digest_size=16).hexdigest()
+
+
+def _source_digests(docs: dict[str, tuple]) -> dict[str, bytes]:
+    """Site path of each page -> the digest of its source, from the state's docs."""
+    return {"content/" + src_path: bytes.fromhex(entry[1][:24]) for src_path, entry in docs.items()}
+
+
+def skeleton(doc: Document, key: str) -> Document:
     """The document without its body and the body's headings: what the state
     keeps of every page (the graph never reads them; rendering the page reads
     the whole document back from the cache)."""
@@ -295,6 +304,10 @@ def _build_site(options: BuildOptions, write: bool, cache: Cache | None) -> Buil
                 ok = not problems.fails(options.strict)
                 clock.lap("check")
                 return BuildResult(problems.sorted(), ok, pages=head.pages, files=0, timings=clock.timings)
+            if head is not None and write:
+                from .quick import quick_build
+                if (quick := quick_build(options, head, stats, out_now, cache, clock)) is not None:
+                    return quick
             state = cache.load_state() if head is not None else None
             return _build(options, write, clock, problems, cache, state, stats, out_now)
     except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
@@ -321,6 +334,7 @@ def _build(options, write, clock, problems, cache, state, stats, out_now) -> Bui
     from .content.document import kind_of
     from .graph import build_graph
     from .incremental import Fingerprints
+    from .quick import graph_rows
     from .render import Listed, SiteRenderer, TemplateProblem
     from .search import SearchIndexFailed
     from .write import BaseUnusable, OutputCollision, SiteWriter
@@ -346,7 +360,7 @@ def _build(options, write, clock, problems, cache, state, stats, out_now) -> Bui
 
     renderer = SiteRenderer(graph, site / "templates", body_of=_body_loader(cache),
                             compiled_dir=cache.dir / "templates" if cache else None)
-    marks = Fingerprints(graph, renderer, site, digests)
+    marks = Fingerprints(graph, renderer, site, digests, _source_digests(state.docs) if state else {})
     previous = state.outputs if state else {}
     old_digests = _intact(state, out_now) if state and write else {}
 
@@ -410,7 +424,7 @@ def _build(options, write, clock, problems, cache, state, stats, out_now) -> Bui
                     related=(graph.related_signature, graph.related), pages=len(graph.pages),
                     base_path=config.base_path,
                     copy_sources={c.out_path: c.src.relative_to(site).as_posix() for c in copies
-                                  if c.src.is_relative_to(site)}))
+                                  if c.src.is_relative_to(site)}), graph=graph_rows(graph, outputs))
     except TemplateProblem as exc:
         problems.extend([exc.problem])
         return BuildResult(problems.sorted(), False, timings=clock.timings)

@@ -8,6 +8,7 @@ build and the preview server decide what to redo from these records.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from ..graph import PUBLISHED, SiteGraph
@@ -29,8 +30,12 @@ class SiteRenderer:
         self.graph = graph
         self.templates = Templates(make_environment(templates_dir, compiled_dir), templates_dir)
         self.views = Views(graph)
-        self.listings: list[Listing] = plan_listings(self.views)
         self.body_of = body_of       # skeleton Document -> the whole parsed one (incremental builds)
+
+    @functools.cached_property
+    def listings(self) -> list[Listing]:
+        """Every listing, planned (the pages of each); a quick rebuild needs none."""
+        return plan_listings(self.views)
 
     def page(self, page) -> RenderedFile:
         parsed = page.doc if page.doc.body_html is not None else self.body_of(page.doc)
