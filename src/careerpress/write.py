@@ -22,9 +22,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
-from .cache import FOLDER
+from .cache import FOLDER, Base
 from .render.types import RenderedFile
 
 
@@ -43,17 +42,6 @@ class OutputCollision(Exception):
 
 def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-class Base(NamedTuple):
-    """The output before the current one, kept in the cache's trash to be made
-    into the next: only the files that differ from the current output need
-    replacing, where a fresh tree needs every folder made again (10,000 at
-    10,000 articles, seconds on a slow disk)."""
-    name: str                  # its folder in the trash
-    stamp: tuple[int, int] | None   # (inode, ctime_ns) of that folder then (anything else there is
-                                    # not ours); None for a copy made in the background
-    differs: frozenset[str]    # out_paths (and stray "folders/") where it may differ from the current output
 
 
 class BaseUnusable(Exception):
@@ -247,12 +235,11 @@ class SiteWriter:
 
     def _tidy(self, folders: set[str]) -> None:
         """Remove from a reused tree what the new output does not have."""
-        gone = (self._suspect | self.recorded) - self.digests.keys()
+        gone = {p for p in (self._suspect | self.recorded) - self.digests.keys() if p not in folders}
         for p in sorted(gone, reverse=True):   # deepest first
             target = os.path.join(self._new, p)
             if p.endswith("/"):
-                if p not in folders:
-                    shutil.rmtree(target, ignore_errors=True)
+                shutil.rmtree(target, ignore_errors=True)
                 continue
             try:
                 os.unlink(target)
