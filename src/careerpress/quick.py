@@ -142,15 +142,16 @@ class _Edit:
 def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, cache: Cache, clock):
     """The rebuild of an edit inside page bodies (see above), or None."""
     from .pipeline import BuildResult, _search, _settings, skeleton, source_key
-    from .render import SiteRenderer, TemplateProblem
     problems = Problems()
     problems.extend(head.problems)
     if options.clean or head.settings != _settings(options) or out_now != head.out_stats \
             or problems.fails(options.strict) or cache.graph_generation is None:
         return None
+    clock.lap("check")
     changed = sorted(p for p in stats.keys() | head.files.keys() if stats.get(p) != head.files.get(p))
     if not changed or len(changed) > MAX_PAGES or any(p.path in changed for p in head.problems):
         return None
+    from .render import SiteRenderer, TemplateProblem
     try:
         shared = cache.graph_shared()
         delta = cache.load_delta()
@@ -217,7 +218,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, 
                     return None
             for f in files:
                 writer.write(f)
-            clock.lap("render")
+            clock.lap("render")  # and carry the other files over
             if options.search:
                 _search(writer, head.digests, head.digests)
             clock.lap("search")
