@@ -16,6 +16,25 @@ class TemplateProblem(Exception):
         self.problem = problem
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's, with ``page.title`` on a plain dict looked up as the key
+    straight away. Jinja tries the attribute first and catches the
+    AttributeError, for every lookup: 300,000 of them and a tenth of the
+    rendering time at 1,000 articles. A dict has no attributes besides its
+    methods, so the result is Jinja's own."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> jinja2.Environment:
     """``compiled_dir``: where compiled templates are kept between builds (Jinja
     checks each against its template's source, so an edited one is compiled again)."""
@@ -26,7 +45,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
             cache = jinja2.FileSystemBytecodeCache(str(compiled_dir))
         except OSError:
             pass
-    env = jinja2.Environment(
+    env = _Environment(
         bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
