@@ -141,7 +141,7 @@ class _Edit:
 
 def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, cache: Cache, clock):
     """The rebuild of an edit inside page bodies (see above), or None."""
-    from .pipeline import BuildResult, _search, _settings, skeleton, source_key
+    from .pipeline import BuildResult, _search, _settings, source_key
     problems = Problems()
     problems.extend(head.problems)
     if options.clean or head.settings != _settings(options) or out_now != head.out_stats \
@@ -208,14 +208,20 @@ def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, 
     except (NotQuick, LookupError, sqlite3.Error, OSError, TemplateProblem):
         return None
 
+    from .search import SearchIndexFailed
     from .write import BaseUnusable, SiteWriter
+    if not files:   # saved again as they were: nothing to write
+        cache.forget_state()
+        cache.save_quick(dataclasses.replace(head, files=stats), delta_with(edits, stats, delta, None)[0], shared, {})
+        clock.lap("write")
+        return BuildResult(problems.sorted(), True, pages=head.pages, files=0, timings=clock.timings)
     fresh = {f.out_path for f in files}
     try:
         with SiteWriter(options.out_dir, previous=dict(head.digests), trash=cache.dir / "trash", base=head.base,
                         current=out_now, recorded=frozenset(head.digests), copy_first=cache.keep_warm) as writer:
             for out_path in head.digests:
                 if out_path not in fresh and not writer.keep(out_path, f"/{out_path}"):
-                    return None
+                    raise BaseUnusable(out_path)   # gone since the walk: the full build copes
             for f in files:
                 writer.write(f)
             clock.lap("render")  # and carry the other files over
@@ -224,9 +230,21 @@ def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, 
             clock.lap("search")
             cache.forget_state()
             writer.commit()
-    except BaseUnusable:
-        return None
+    except (BaseUnusable, SearchIndexFailed):
+        return None   # the full build starts again (and says what went wrong)
 
+    delta, rows = delta_with(edits, stats, delta, writer.digests)
+    cache.save_quick(dataclasses.replace(head, files=stats, digests=writer.digests, out_stats=writer.out_stats,
+                                         base=writer.kept_base), delta, shared, rows)
+    clock.lap("write")
+    return BuildResult(problems.sorted(), True, pages=head.pages, files=len(writer.changed),
+                       timings=clock.timings, changed=sorted(writer.changed))
+
+
+def delta_with(edits: list[_Edit], stats: dict, delta: tuple[dict, dict], digests: dict | None):
+    """The records' delta and the graph's rows after ``edits``: each edited
+    page's new source, skeleton and output (``digests``: of the new output)."""
+    from .pipeline import skeleton
     docs, outputs = delta
     rows = {}
     for edit in edits:
@@ -237,10 +255,6 @@ def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, 
         blob = pickle.dumps((skeleton(edit.doc, edit.key), []), pickle.HIGHEST_PROTOCOL)
         docs[src_path] = (stat, edit.key, blob)
         page, old = edit.entry.page, edit.entry.output
-        output = outputs[page.out_path] = Output(writer.digests[page.out_path], old.deps, old.mark)
+        output = outputs[page.out_path] = Output(digests[page.out_path], old.deps, old.mark)
         rows[edit.row] = _row(blob, page, edit.entry.related, edit.entry.backlinks, output)
-    cache.save_quick(dataclasses.replace(head, files=stats, digests=writer.digests, out_stats=writer.out_stats,
-                                         base=writer.kept_base), (docs, outputs), shared, rows)
-    clock.lap("write")
-    return BuildResult(problems.sorted(), True, pages=head.pages, files=len(writer.changed),
-                       timings=clock.timings, changed=sorted(writer.changed))
+    return (docs, outputs), rows
