@@ -1,6 +1,7 @@
 """The Jinja environment, template errors as Problems, and template dependencies."""
 from __future__ import annotations
 
+import functools
 import posixpath
 from pathlib import Path
 
@@ -56,10 +57,20 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
         auto_reload=False,   # one environment per build: no need to stat every template on every include
     )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
-    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
-    env.filters["monthyear"] = lambda d: f"{d:%b} {d.year}" if d else ""
+    env.filters["longdate"] = _longdate
+    env.filters["monthyear"] = _monthyear
     env.filters["rfc3339"] = lambda d: f"{d.isoformat()}T00:00:00Z" if d else ""
     return env
+
+
+@functools.lru_cache(maxsize=4096)   # a listing shows the same dates again and again
+def _longdate(d) -> str:
+    return f"{d:%B} {d.day}, {d.year}" if d else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _monthyear(d) -> str:
+    return f"{d:%b} {d.year}" if d else ""
 
 
 class Templates:
@@ -68,6 +79,7 @@ class Templates:
     def __init__(self, env: jinja2.Environment, templates_dir: Path):
         self.env, self.dir = env, templates_dir
         self._deps: dict[str, frozenset[str]] = {}
+        self._refs: dict[str, list[str]] = {}
 
     def render(self, name: str, deps: set[str], **context) -> str:
         deps |= self.deps(name)
@@ -93,14 +105,19 @@ class Templates:
                 if current in seen:
                     continue
                 seen.add(current)
-                try:
-                    source = self.env.loader.get_source(self.env, current)[0]
-                    ast = self.env.parse(source)
-                except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
-                    continue  # reported when the template is rendered
-                todo.extend(t for t in jinja2.meta.find_referenced_templates(ast) if t)
+                todo.extend(self._references(current))
             self._deps[name] = frozenset(f"templates/{t}" for t in seen)
         return self._deps[name]
+
+    def _references(self, name: str) -> list[str]:
+        """The templates ``name`` names itself, each template parsed once a build."""
+        if name not in self._refs:
+            try:
+                ast = self.env.parse(self.env.loader.get_source(self.env, name)[0])
+                self._refs[name] = [t for t in jinja2.meta.find_referenced_templates(ast) if t]
+            except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
+                self._refs[name] = []  # reported when the template is rendered
+        return self._refs[name]
 
     def _site_path(self, filename: str) -> str:
         try:
