@@ -767,6 +767,34 @@ def _saved_unchanged(site: Path, rnd: random.Random) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
+def _symlink_outside(site: Path, rnd: random.Random) -> None:
+    """gamma.md becomes a link to an edited copy outside the site: refused, as by a clean build."""
+    path = page(site, "articles/gamma")
+    outside = site.parent / "outside-gamma.md"
+    outside.write_text(path.read_text(encoding="utf-8") + "\nText from outside the site.\n", encoding="utf-8")
+    path.unlink()
+    path.symlink_to(outside)
+
+
+def _symlink_replaced(site: Path, rnd: random.Random) -> None:
+    path = page(site, "articles/gamma")
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    path.write_text(text, encoding="utf-8")
+
+
+def _graph_row_damaged(site: Path, rnd: random.Random) -> None:
+    import sqlite3
+    with contextlib.closing(sqlite3.connect(site / CACHE / "bodies.sqlite")) as db, db:
+        db.execute("UPDATE graph SET data = ? WHERE name = ?", (b"\x00\x11garbage", "p:articles/beta"))
+    edit_body(site, rnd)
+
+
+def _editor_backup_and_body(site: Path, rnd: random.Random) -> None:
+    (site / "content/articles/alpha.md~").write_text("the editor's backup", encoding="utf-8")
+    edit_body(site, rnd)
+
+
 QUICK_EDITS = [
     Edit("quick-article-body", (edit_body,), most=1),
     Edit("quick-article-body-twice", (edit_body, edit_body), most=1),
@@ -781,6 +809,9 @@ QUICK_EDITS = [
                                        .write("<!-- x -->"), edit_body)),
     Edit("quick-body-then-cache-deleted", (edit_body, delete_cache)),
     Edit("quick-body-then-state-truncated", (edit_body, truncate_state)),
+    Edit("quick-graph-row-damaged", (_graph_row_damaged,)),
+    Edit("quick-editor-backup-beside", (_editor_backup_and_body,), most=1),
+    Edit("full-page-symlinked-outside", (_symlink_outside, _symlink_replaced), failing=(0,)),
     Edit("full-callout-added", (_callout_added,)),
     Edit("full-link-added", (lambda s, r: replace(page(s, "articles/delta"), "DELTA-BODY.",
                                                   "DELTA-BODY. See [the toolkit](/guides/toolkit/)."),)),

@@ -14,6 +14,8 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import pickle
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,11 +256,53 @@ def _settings(options: BuildOptions) -> tuple:
     return (FORMAT, str(options.out_dir.absolute()), options.base_url, options.drafts, options.search, options.today)
 
 
-def _up_to_date(state: State, options: BuildOptions, stats: dict, out_now: dict) -> bool:
-    """Nothing the build reads has changed, and the output (``out_now``, its
-    stats) is exactly as the last build left it: no file changed, removed or
-    added by hand."""
-    return state.settings == _settings(options) and state.files == stats and out_now == state.out_stats
+class _OutputWalk:
+    """stat_tree(folder, folders=True), walked by a forked process while this
+    one reads the state and, when something changed, parses and renders (a
+    walk of 10,000 folders is a third of a second of system calls). In-process
+    where there is no fork or other threads run (the preview server)."""
+
+    def __init__(self, folder: Path | None):
+        self._folder, self._stats, self._pid = folder, None, None
+        if folder is None:
+            self._stats = {}
+        elif hasattr(os, "fork") and threading.active_count() == 1:
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:   # the child: walk, send, and leave without cleaning up the parent's things
+                code = 1
+                try:
+                    os.close(read)
+                    with os.fdopen(write, "wb") as fh:
+                        pickle.dump(stat_tree(folder, folders=True), fh, pickle.HIGHEST_PROTOCOL)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write)
+            self._pid, self._read = pid, read
+
+    def result(self) -> dict[str, tuple[int, int]]:
+        if self._stats is None:
+            if self._pid is not None:
+                try:
+                    with os.fdopen(self._read, "rb") as fh:
+                        self._stats = pickle.load(fh)
+                except Exception:
+                    pass
+                self._reap()
+            if self._stats is None:   # the child failed: walk here
+                self._stats = stat_tree(self._folder, folders=True)
+        return self._stats
+
+    def close(self) -> None:
+        """Stop and reap the child if its result was never asked for."""
+        if self._pid is not None:
+            os.close(self._read)
+            self._reap()
+
+    def _reap(self) -> None:
+        os.waitpid(self._pid, 0)
+        self._pid = None
 
 
 def _intact(state: State, out_now: dict) -> dict[str, bytes]:
@@ -294,22 +338,26 @@ def _build_site(options: BuildOptions, write: bool, cache: Cache | None) -> Buil
     lock = cache.lock() if cache else contextlib.nullcontext()
     try:
         with lock:
-            head = cache.load_state(whole=False) if cache and not options.clean else None
-            stats = scan(site)
             # The output, walked once per build: what a no-op must find as the
             # last build left it, and what the next tree must not keep.
-            out_now = stat_tree(options.out_dir, folders=True) if write else {}
-            if head is not None and _up_to_date(head, options, stats, out_now):
-                problems.extend(head.problems)
-                ok = not problems.fails(options.strict)
-                clock.lap("check")
-                return BuildResult(problems.sorted(), ok, pages=head.pages, files=0, timings=clock.timings)
-            if head is not None and write:
-                from .quick import quick_build
-                if (quick := quick_build(options, head, stats, out_now, cache, clock)) is not None:
-                    return quick
-            state = cache.load_state() if head is not None else None
-            return _build(options, write, clock, problems, cache, state, stats, out_now)
+            walk = _OutputWalk(options.out_dir if write else None)
+            try:
+                head = cache.load_state(whole=False) if cache and not options.clean else None
+                stats = scan(site)
+                if head is not None and head.settings == _settings(options) and head.files == stats \
+                        and walk.result() == head.out_stats:
+                    problems.extend(head.problems)
+                    ok = not problems.fails(options.strict)
+                    clock.lap("check")
+                    return BuildResult(problems.sorted(), ok, pages=head.pages, files=0, timings=clock.timings)
+                if head is not None and write:
+                    from .quick import quick_build
+                    if (quick := quick_build(options, head, stats, walk.result, cache, clock)) is not None:
+                        return quick
+                state = cache.load_state() if head is not None else None
+                return _build(options, write, clock, problems, cache, state, stats, walk.result)
+            finally:
+                walk.close()
     except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
         where = _shown(Path(exc.filename or options.out_dir), site)
         reason = "a file is in the way of a folder" if isinstance(exc, (FileExistsError, NotADirectoryError)) \
@@ -328,7 +376,7 @@ def _shown(path: Path, site: Path) -> str:
         return str(path)
 
 
-def _build(options, write, clock, problems, cache, state, stats, out_now) -> BuildResult:
+def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildResult:
     from .config import load_config
     from .content import discover_sources, load_data
     from .content.document import kind_of
@@ -362,6 +410,7 @@ def _build(options, write, clock, problems, cache, state, stats, out_now) -> Bui
                             compiled_dir=cache.dir / "templates" if cache else None)
     marks = Fingerprints(graph, renderer, site, digests, _source_digests(state.docs) if state else {})
     previous = state.outputs if state else {}
+    out_now = walk()   # the output's stats
     old_digests = _intact(state, out_now) if state and write else {}
 
     def fresh(out_path: str, owner: str) -> bool:
@@ -439,7 +488,7 @@ def _build(options, write, clock, problems, cache, state, stats, out_now) -> Bui
         # The previous output (or the one before it, kept to be reused) is not
         # what the cache remembers: build it whole, in a fresh folder.
         return _build(dataclasses.replace(options, clean=True), write, _Clock(), Problems(), cache, None, stats,
-                      out_now)
+                      walk)
     clock.lap("write")
     return BuildResult(problems.sorted(), True, pages=len(graph.pages),
                        files=len(writer.changed) if write else 0, timings=clock.timings,

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .cache import Cache, Output, State
+from .content.discover import EDITOR_LEFTOVERS
 from .config import BuildOptions
 from .errors import Problems
 from .graph import Page, SiteGraph
@@ -139,27 +139,31 @@ class _Edit:
     doc: object | None     # the whole parsed Document; None when the bytes did not change
 
 
-def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, cache: Cache, clock):
-    """The rebuild of an edit inside page bodies (see above), or None."""
+def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Cache, clock):
+    """The rebuild of an edit inside page bodies (see above), or None.
+    ``walk()`` gives the stats of the output as it is (walked meanwhile)."""
     from .pipeline import BuildResult, _search, _settings, source_key
     problems = Problems()
     problems.extend(head.problems)
-    if options.clean or head.settings != _settings(options) or out_now != head.out_stats \
+    if options.clean or head.settings != _settings(options) \
             or problems.fails(options.strict) or cache.graph_generation is None:
         return None
     clock.lap("check")
-    changed = sorted(p for p in stats.keys() | head.files.keys() if stats.get(p) != head.files.get(p))
+    changed = sorted(p for p in stats.keys() | head.files.keys()
+                     if stats.get(p) != head.files.get(p) and not p.endswith(EDITOR_LEFTOVERS))
     if not changed or len(changed) > MAX_PAGES or any(p.path in changed for p in head.problems):
         return None
-    from .render import SiteRenderer, TemplateProblem
+    from .render import SiteRenderer
     try:
         shared = cache.graph_shared()
         delta = cache.load_delta()
         if shared is None or delta is None:
             return None
         config, data, platforms, sources = pickle.loads(shared)
-        if any(p not in sources or p not in head.files or p not in stats for p in changed):
-            return None
+        site = options.site_dir.resolve()
+        if any(p not in sources or p not in head.files or p not in stats
+               or not (options.site_dir / p).resolve().is_relative_to(site) for p in changed):
+            return None   # a symlink out of the site is refused by the full build
         read = _Reader(cache)
         edits = []
         md = None
@@ -194,7 +198,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, 
         graph = SiteGraph(config, data, options.today,
                           pages=_Rows(read, "p:", "page"), left_out=_Rows(read, "l:", "page"),
                           related=_Rows(read, "p:", "related"), backlinks=_Rows(read, "p:", "backlinks"),
-                          platforms={key: read(f"p:{name}").page for key, name in platforms.items()},
+                          platforms={key: _Rows(read, "p:", "page")[name] for key, name in platforms.items()},
                           tags=_Unread(), tag_names=_Unread(), references=_Unread(), featured=_Unread(),
                           named=_Unread())
         renderer = SiteRenderer(graph, options.site_dir / "templates", compiled_dir=cache.dir / "templates")
@@ -205,11 +209,14 @@ def quick_build(options: BuildOptions, head: State, stats: dict, out_now: dict, 
                 if f.deps != frozenset(edit.entry.output.deps):
                     return None    # it reads other inputs now: the full build finds out what else changed
                 files.append(f)
-    except (NotQuick, LookupError, sqlite3.Error, OSError, TemplateProblem):
-        return None
+    except Exception:   # more than it reads (NotQuick), a damaged row, a template error …
+        return None     # the full build finds out, and reports what is the writer's to fix
 
     from .search import SearchIndexFailed
     from .write import BaseUnusable, SiteWriter
+    out_now = walk()
+    if out_now != head.out_stats:   # edited by hand: the full build finds what to mend
+        return None
     if not files:   # saved again as they were: nothing to write
         cache.forget_state()
         cache.save_quick(dataclasses.replace(head, files=stats), delta_with(edits, stats, delta, None)[0], shared, {})

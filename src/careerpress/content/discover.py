@@ -26,6 +26,9 @@ class Sources:
     assets: list[SourceFile] = field(default_factory=list)   # images beside pages, copied as they are
 
 
+EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".tmp")   # backup and swap files: never part of the site
+
+
 def _hidden(name: str) -> bool:
     return name.startswith(("_", "."))
 
@@ -56,7 +59,7 @@ def discover_sources(content_dir: Path, problems: Problems) -> Sources:
                 if not _hidden(name) and _inside(entry, site_root, rel_dir + name, problems):
                     folders.append(entry)
                 continue
-            if _hidden(name) or name.endswith(("~", ".swp", ".swx", ".tmp")):
+            if _hidden(name) or name.endswith(EDITOR_LEFTOVERS):
                 continue
             if not _inside(entry, site_root, rel_dir + name, problems):
                 continue
