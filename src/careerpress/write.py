@@ -300,8 +300,9 @@ class SiteWriter:
         os.chmod(self.tmp, 0o755)
         # What a walk of the new output would give, without walking it: a linked
         # file is the current one, whose stat the walk before the build read.
-        self.out_stats = {p: (self.current[p] if p in self.linked and p in self.current
-                              else _stat(os.path.join(self._new, p))) for p in self.digests}
+        same = self.linked & self.current.keys()
+        self.out_stats = dict(zip(same, map(self.current.__getitem__, same)))
+        self.out_stats.update((p, _stat(os.path.join(self._new, p))) for p in self.digests.keys() - same)
         self.out_stats.update(dict.fromkeys(folders, FOLDER))
         if not self.out_dir.exists():
             os.rename(self.tmp, self.out_dir)
@@ -326,8 +327,8 @@ class SiteWriter:
             except OSError:   # the cache is on another file system
                 shutil.rmtree(old, ignore_errors=True)
                 return
-            differs = {p for p in self.current if p.endswith("/") and p not in folders}
-            differs.update(p for p in (*self.current, *self.digests) if not p.endswith("/") and p not in self.linked)
+            # the files not linked, the folders the new output does not have
+            differs = (self.current.keys() | self.digests.keys()) - self.linked - folders
             self.kept_base = Base(moved.name, _stamp(moved), frozenset(differs))
             return
         shutil.rmtree(old, ignore_errors=True)
