@@ -813,6 +813,12 @@ QUICK_EDITS = [
     Edit("quick-editor-backup-beside", (_editor_backup_and_body,), most=1),
     Edit("full-page-symlinked-outside", (_symlink_outside, _symlink_replaced), failing=(0,)),
     Edit("full-callout-added", (_callout_added,)),
+    Edit("template-includes-a-new-partial", (
+        lambda s, r: ((s / "templates/partials/extra.html").write_text("<p>EXTRA-ONE</p>\n", encoding="utf-8"),
+                      replace(s / "templates/article.html", "{% block main %}",
+                              "{% block main %}{% include 'partials/extra.html' %}")),
+        lambda s, r: (s / "templates/partials/extra.html").write_text("<p>EXTRA-TWO</p>\n", encoding="utf-8"),
+        edit_body)),
     Edit("full-link-added", (lambda s, r: replace(page(s, "articles/delta"), "DELTA-BODY.",
                                                   "DELTA-BODY. See [the toolkit](/guides/toolkit/)."),)),
     Edit("full-home-body", (named(edit_body, name="index"),)),

@@ -28,7 +28,7 @@ class SiteRenderer:
 
     def __init__(self, graph: SiteGraph, templates_dir: Path, body_of=None, compiled_dir: Path | None = None):
         self.graph = graph
-        self.templates = Templates(make_environment(templates_dir, compiled_dir), templates_dir)
+        self.templates = Templates(make_environment(templates_dir, compiled_dir), templates_dir, compiled_dir)
         self.views = Views(graph)
         self.body_of = body_of       # skeleton Document -> the whole parsed one (incremental builds)
 

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import pickle
 import posixpath
+import tempfile
 from pathlib import Path
 
 import jinja2
@@ -76,10 +80,14 @@ def _monthyear(d) -> str:
 class Templates:
     """Renders templates by name; maps Jinja's errors to ``templates/x.html:LINE``."""
 
-    def __init__(self, env: jinja2.Environment, templates_dir: Path):
+    def __init__(self, env: jinja2.Environment, templates_dir: Path, compiled_dir: Path | None = None):
         self.env, self.dir = env, templates_dir
         self._deps: dict[str, frozenset[str]] = {}
         self._refs: dict[str, list[str]] = {}
+        # What each template names, by the digest of its source, kept beside the
+        # compiled templates: a rebuild of one page does not parse twelve templates.
+        self._memo_path = compiled_dir / "references.pickle" if compiled_dir is not None else None
+        self._memo: dict[bytes, list[str]] | None = None
 
     def render(self, name: str, deps: set[str], **context) -> str:
         deps |= self.deps(name)
@@ -113,11 +121,47 @@ class Templates:
         """The templates ``name`` names itself, each template parsed once a build."""
         if name not in self._refs:
             try:
-                ast = self.env.parse(self.env.loader.get_source(self.env, name)[0])
-                self._refs[name] = [t for t in jinja2.meta.find_referenced_templates(ast) if t]
-            except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
+                source = self.env.loader.get_source(self.env, name)[0]
+            except jinja2.TemplateNotFound:
                 self._refs[name] = []  # reported when the template is rendered
+                return []
+            key = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            memo = self._load_memo()
+            if key not in memo:
+                if len(memo) > 1000:   # old versions of edited templates
+                    memo.clear()
+                try:
+                    memo[key] = [t for t in jinja2.meta.find_referenced_templates(self.env.parse(source)) if t]
+                except jinja2.TemplateSyntaxError:
+                    self._refs[name] = []  # reported when the template is rendered
+                    return []
+                self._save_memo()
+            self._refs[name] = memo[key]
         return self._refs[name]
+
+    def _load_memo(self) -> dict[bytes, list[str]]:
+        if self._memo is None:
+            self._memo = {}
+            if self._memo_path is not None:
+                try:
+                    with open(self._memo_path, "rb") as fh:
+                        memo = pickle.load(fh)
+                    if isinstance(memo, dict):
+                        self._memo = memo
+                except Exception:   # none yet, or damaged: parse again
+                    pass
+        return self._memo
+
+    def _save_memo(self) -> None:
+        if self._memo_path is None:
+            return
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self._memo_path.parent, prefix=".references-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(self._memo, fh, pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self._memo_path)
+        except OSError:
+            pass
 
     def _site_path(self, filename: str) -> str:
         try:
