@@ -13,6 +13,8 @@ repository's sample site, and times, whole process, as medians:
                the same with --no-search (if the CLI has it: the peers build no index),
                a rebuild after appending a sentence to one article,
                a rebuild after changing the pitch of a platform 10 % of articles feature,
+               (without the index) the same article edited again, which finds the
+               output kept by the build before as every later edit does,
                a no-op rebuild;
   peers        a cold build of the same corpus by Pelican, MkDocs, Hugo and Eleventy
                (installed by bench/setup.sh into bench/.peers/).
@@ -443,6 +445,16 @@ def run_size(n: int, args, flags: set[str], peer_list: list[Peer]) -> dict[str, 
             r.check = merge_check(r.check, (f"STALE: {missing} of {len(feat)} featuring pages lack the new pitch"
                                             if missing else f"new pitch on all {len(feat)} featuring pages")
                                   + "; " + changed_text(changed(before, after), len(after)))
+            # The same article again: the build before made a kept output (the first
+            # rebuild after a cold build has none and makes a fresh tree), as every later
+            # edit finds it, in the preview server or one build after another.
+            before = after
+            edit_article(art_path, art_pristine, k + 100)
+            r = cp("edit-article-again-nosearch", "edit it again, no search", "--no-search")
+            after = digest(out)
+            r.check = merge_check(r.check, ("STALE: the edit is missing from the page"
+                                            if article_marker(k + 100) not in page_html(out, edited) else "edit shown")
+                                  + "; " + changed_text(changed(before, after), len(after)))
             r = cp("noop-nosearch", "no-op rebuild, no search", "--no-search")
             art_path.write_text(art_pristine)
             plat_path.write_text(plat_pristine)
@@ -759,7 +771,8 @@ PREVIOUS_PROFILE = re.compile(r"^## Where the time goes\n.*?(?=^## |\Z)", re.M |
 def write_results(path: Path, results: dict[int, dict[str, Row]], args, flags, versions: dict,
                   machine: dict, started: dt.datetime, load_end: list[str], profile: dict | None) -> None:
     sizes = sorted(results)
-    cp_keys = [k for k in ("cold", "cold-nosearch", "edit-article", "edit-platform", "noop")
+    cp_keys = [k for k in ("cold", "cold-nosearch", "edit-article", "edit-platform", "noop", "edit-article-nosearch",
+                           "edit-article-again-nosearch", "noop-nosearch")
                if any(k in results[n] for n in sizes)]
     peer_names = [p for p in ("Pelican", "MkDocs", "Hugo", "Eleventy") if any(p in results[n] for n in sizes)]
     def label(key):
@@ -833,7 +846,10 @@ def how_measured(args, flags) -> str:
         "come compiled by pip). Cold builds remove the output folder (and `<site>/.careerpress-cache/`) first; "
         "\"edit one article\" appends a sentence to one article's body and builds over the previous output "
         f"and cache; \"edit platform\" changes the `pitch:` of content/platforms/{PLATFORM}.md, which every 10th "
-        "article features; \"no-op rebuild\" builds again with nothing changed. The check column says whether "
+        "article features; \"edit it again\" (without the index) edits the same article once more, after "
+        "the platform edit: the first rebuild after a cold build has no kept output to start from and makes "
+        "a fresh tree, this one finds the output kept by the build before, as every later edit does; "
+        "\"no-op rebuild\" builds again with nothing changed. The check column says whether "
         "every article page was written, whether each edit shows on every page it should, and how many "
         "output files a rebuild changed (by content) against the build before it. "
         + search +
