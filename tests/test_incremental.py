@@ -826,6 +826,8 @@ QUICK_EDITS = [
     Edit("full-draft-body", (named(edit_body, name="articles/draft-notes"),)),
     Edit("full-body-and-template", (edit_body, edit_template)),
     Edit("full-body-and-static", (edit_body, add_static)),
+    Edit("full-body-and-static-named-like-a-backup", (
+        lambda s, r: (edit_body(s, r), (s / "static/notes.tmp").write_text("static, whatever its name", encoding="utf-8")),)),
     Edit("full-body-and-stray-output", (lambda s, r: (add_stray_output(s, r), edit_body(s, r)),)),
     Edit("full-body-broken-then-fixed", (
         lambda s, r: replace(page(s, "articles/beta"), "BETA-BODY.", "BETA-BODY.\n\n{{< platform nosuch >}}\n"),

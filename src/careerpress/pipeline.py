@@ -15,6 +15,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -260,49 +261,84 @@ class _OutputWalk:
     """stat_tree(folder, folders=True), walked by a forked process while this
     one reads the state and, when something changed, parses and renders (a
     walk of 10,000 folders is a third of a second of system calls). In-process
-    where there is no fork or other threads run (the preview server)."""
+    where there is no fork, other threads run (the preview server) or the
+    fork fails."""
+
+    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self, folder: Path | None):
-        self._folder, self._stats, self._pid = folder, None, None
+        self._folder, self._stats, self._pid, self._read = folder, None, None, None
         if folder is None:
             self._stats = {}
         elif hasattr(os, "fork") and threading.active_count() == 1:
+            self._fork(folder)
+
+    def _fork(self, folder: Path) -> None:
+        # Ctrl-C between the fork and the child's own handlers must not run the
+        # parent's clean-up (the site lock's release) in the child: the signals
+        # wait, blocked, until each process is ready for them.
+        try:
             read, write = os.pipe()
+        except OSError:
+            return
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, self._SIGNALS)
+        try:
             pid = os.fork()
-            if pid == 0:   # the child: walk, send, and leave without cleaning up the parent's things
-                code = 1
-                try:
-                    os.close(read)
-                    with os.fdopen(write, "wb") as fh:
-                        pickle.dump(stat_tree(folder, folders=True), fh, pickle.HIGHEST_PROTOCOL)
-                    code = 0
-                finally:
-                    os._exit(code)
+        except OSError:   # no more processes, no memory: walk in-process
+            os.close(read)
             os.close(write)
-            self._pid, self._read = pid, read
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            return
+        if pid == 0:   # the child: walk, send, and leave without cleaning up the parent's things
+            code = 1
+            try:
+                for sig in self._SIGNALS:
+                    signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+                os.close(read)
+                with os.fdopen(write, "wb") as fh:
+                    pickle.dump(stat_tree(folder, folders=True), fh, pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(write)
+        self._pid, self._read = pid, read
 
     def result(self) -> dict[str, tuple[int, int]]:
         if self._stats is None:
             if self._pid is not None:
+                read, self._read = self._read, None
                 try:
-                    with os.fdopen(self._read, "rb") as fh:
+                    with os.fdopen(read, "rb") as fh:
                         self._stats = pickle.load(fh)
                 except Exception:
                     pass
-                self._reap()
+                finally:
+                    self._reap()
             if self._stats is None:   # the child failed: walk here
                 self._stats = stat_tree(self._folder, folders=True)
         return self._stats
 
     def close(self) -> None:
         """Stop and reap the child if its result was never asked for."""
-        if self._pid is not None:
+        if self._read is not None:
             os.close(self._read)
+            self._read = None
+        if self._pid is not None:
             self._reap()
 
     def _reap(self) -> None:
-        os.waitpid(self._pid, 0)
-        self._pid = None
+        """End the child (done, or no longer needed) and collect it."""
+        pid, self._pid = self._pid, None
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:   # reaped already (SIGCHLD ignored by the host process)
+            pass
 
 
 def _intact(state: State, out_now: dict) -> dict[str, bytes]:

@@ -150,7 +150,8 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
         return None
     clock.lap("check")
     changed = sorted(p for p in stats.keys() | head.files.keys()
-                     if stats.get(p) != head.files.get(p) and not p.endswith(EDITOR_LEFTOVERS))
+                     if stats.get(p) != head.files.get(p)
+                     and not (p.startswith("content/") and p.endswith(EDITOR_LEFTOVERS)))
     if not changed or len(changed) > MAX_PAGES or any(p.path in changed for p in head.problems):
         return None
     from .render import SiteRenderer

@@ -1,6 +1,8 @@
 """The Jinja environment, template errors as Problems, and template dependencies."""
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import functools
 import hashlib
 import os
@@ -22,6 +24,10 @@ class TemplateProblem(Exception):
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+# What the references memo depends on besides each template's source.
+_MEMO_VERSION = f"jinja2 {jinja2.__version__}"
 
 
 class _Environment(jinja2.Environment):
@@ -67,14 +73,17 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     return env
 
 
-@functools.lru_cache(maxsize=4096)   # a listing shows the same dates again and again
 def _longdate(d) -> str:
-    return f"{d:%B} {d.day}, {d.year}" if d else ""
+    return _formatted(d, "{d:%B} {d.day}, {d.year}") if d else ""
 
 
-@functools.lru_cache(maxsize=4096)
 def _monthyear(d) -> str:
-    return f"{d:%b} {d.year}" if d else ""
+    return _formatted(d, "{d:%b} {d.year}") if d else ""
+
+
+@functools.lru_cache(maxsize=4096)   # a listing shows the same dates again and again
+def _formatted(d: dt.date, pattern: str) -> str:
+    return pattern.format(d=d)
 
 
 class Templates:
@@ -145,23 +154,28 @@ class Templates:
             if self._memo_path is not None:
                 try:
                     with open(self._memo_path, "rb") as fh:
-                        memo = pickle.load(fh)
-                    if isinstance(memo, dict):
+                        version, memo = pickle.load(fh)
+                    if version == _MEMO_VERSION and isinstance(memo, dict) and all(
+                            isinstance(refs, list) and all(isinstance(t, str) for t in refs)
+                            for refs in memo.values()):
                         self._memo = memo
-                except Exception:   # none yet, or damaged: parse again
+                except Exception:   # none yet, damaged, another Jinja's: parse again
                     pass
         return self._memo
 
     def _save_memo(self) -> None:
         if self._memo_path is None:
             return
+        tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self._memo_path.parent, prefix=".references-")
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(self._memo, fh, pickle.HIGHEST_PROTOCOL)
+                pickle.dump((_MEMO_VERSION, self._memo), fh, pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self._memo_path)
         except OSError:
-            pass
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def _site_path(self, filename: str) -> str:
         try:
