@@ -1033,3 +1033,18 @@ def test_any_sequence_of_edits_equals_clean_build(built, sequence):
         # and the build left its output as the cache remembers it: the next one
         # takes the no-op path (it only checks, renders nothing)
         assert set(build_here(site).timings) == {"check"}, what
+
+
+def test_the_output_is_walked_in_process_when_fork_fails(built, tmp_path, monkeypatch):
+    """No process left to fork (a container's limit): the build walks the output itself."""
+    site = start_from(built, tmp_path / "site")
+    build_here(site)
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    open(site / "public/articles/beta/index.html", "a").write("<!-- by hand -->")
+    edit_body(site, random.Random(0))
+    build_here(site)
+    assert_same_output(site / "public", clean_build(site, tmp_path / "edited"), "fork failed")
