@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 import signal
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from .cache import FORMAT, Cache, Output, State, scan, stat_tree
+from .cache import FORMAT, Cache, Output, State, folder_times, scan, stat_tree, unchanged
 from .config import BuildOptions
 from .errors import Problem, Problems
 
@@ -88,6 +87,7 @@ def _parse_in_worker(source: SourceFile):
 
 def parse_all(sources: list[SourceFile], base_path: str, jobs: int) -> Iterator[tuple[Document | None, list[Problem]]]:
     """Every page parsed, in the order given, on ``jobs`` processes."""
+    import multiprocessing   # a one-page rebuild does not pay for importing it
     from .content import parse_document
     from .content.markdown import MarkdownRenderer
     jobs = jobs or os.cpu_count() or 1
@@ -120,6 +120,7 @@ def _render_task(renderer, task) -> list[RenderedFile]:
 
 def render_all(renderer, tasks: list[tuple], jobs: int):
     """Yield the files of every task, in order, on ``jobs`` processes."""
+    import multiprocessing
     global _render_job
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
@@ -258,16 +259,26 @@ def _settings(options: BuildOptions) -> tuple:
 
 
 class _OutputWalk:
-    """stat_tree(folder, folders=True), walked by a forked process while this
-    one reads the state and, when something changed, parses and renders (a
-    walk of 10,000 folders is a third of a second of system calls). In-process
-    where there is no fork, other threads run (the preview server) or the
-    fork fails."""
+    """stat_tree(folder, folders=True), found by a forked process while this
+    one reads the content and, when something changed, parses and renders.
+
+    When the last build left ``expected`` (its stats and OutCheck), each path
+    is stat'ed, and if all are as they were those stats are the answer; else
+    the folder is walked (10,000 folders listed are a third of a second of
+    system calls). The child checks one half and then the other, so that a
+    no-op, with nothing else to do, can check the first half itself. The
+    child then reads the mtimes of the folders of ``base`` (the kept tree the
+    writer will reuse: see write.SiteWriter.commit). In-process, without the
+    base's times, where there is no fork, other threads run (the preview
+    server) or the fork fails."""
 
     _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, expected: tuple | None = None, base: Path | None = None):
         self._folder, self._stats, self._pid, self._read = folder, None, None, None
+        self._expected = expected if expected is not None and expected[1] is not None else None
+        self._base, self._base_times = base if self._expected is not None else None, None
+        self._unread = 0
         if folder is None:
             self._stats = {}
         elif hasattr(os, "fork") and threading.active_count() == 1:
@@ -289,7 +300,7 @@ class _OutputWalk:
             os.close(write)
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             return
-        if pid == 0:   # the child: walk, send, and leave without cleaning up the parent's things
+        if pid == 0:   # the child: find, send, and leave without cleaning up the parent's things
             code = 1
             try:
                 for sig in self._SIGNALS:
@@ -297,48 +308,76 @@ class _OutputWalk:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
                 os.close(read)
                 with os.fdopen(write, "wb") as fh:
-                    pickle.dump(stat_tree(folder, folders=True), fh, pickle.HIGHEST_PROTOCOL)
+                    # A message for each half: None when it is as expected, else the walk (and no more).
+                    for part in (1, 0):
+                        same = self._expected is not None and unchanged(str(folder), *self._expected, part, 2)
+                        pickle.dump(None if same else stat_tree(folder, folders=True), fh, pickle.HIGHEST_PROTOCOL)
+                        fh.flush()
+                        if not same:
+                            break
+                    else:
+                        if self._base is not None:
+                            folders = [p for p in self._expected[0] if p.endswith("/")]
+                            pickle.dump(folder_times(str(self._base), folders), fh, pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         os.close(write)
-        self._pid, self._read = pid, read
+        self._pid, self._read = pid, os.fdopen(read, "rb")
 
-    def result(self) -> dict[str, tuple[int, int]]:
+    def result(self, share: bool = False) -> dict[str, tuple[int, int]]:
+        """The stats; with ``share``, this process checks half of the paths
+        itself (when it has nothing else to do)."""
         if self._stats is None:
-            if self._pid is not None:
-                read, self._read = self._read, None
-                try:
-                    with os.fdopen(read, "rb") as fh:
-                        self._stats = pickle.load(fh)
-                except Exception:
-                    pass
-                finally:
-                    self._reap()
-            if self._stats is None:   # the child failed: walk here
-                self._stats = stat_tree(self._folder, folders=True)
+            self._stats = self._result(share)
         return self._stats
 
+    def _result(self, share: bool) -> dict[str, tuple[int, int]]:
+        folder, expected = str(self._folder), self._expected
+        if self._pid is not None:
+            try:
+                first = pickle.load(self._read)
+                if first is not None or expected is None:   # the child walked
+                    return first
+                if share:
+                    self._unread = 1   # the child's word on the other half
+                    return expected[0] if unchanged(folder, *expected, 0, 2) else stat_tree(self._folder, folders=True)
+                second = pickle.load(self._read)
+                return expected[0] if second is None else second
+            except Exception:   # the child failed
+                self.close()
+        if expected is not None and unchanged(folder, *expected):
+            return expected[0]
+        return stat_tree(self._folder, folders=True)
+
+    def base_times(self) -> dict[str, int] | None:
+        """mtime_ns of the base's folders, as the child read them (after result())."""
+        if self._base_times is None and self._pid is not None and self._base is not None:
+            try:
+                for _ in range(self._unread):
+                    pickle.load(self._read)
+                self._base_times = pickle.load(self._read)
+            except Exception:
+                pass
+            self.close()
+        return self._base_times
+
     def close(self) -> None:
-        """Stop and reap the child if its result was never asked for."""
+        """Stop and reap the child (done, or no longer needed)."""
         if self._read is not None:
-            os.close(self._read)
+            self._read.close()
             self._read = None
         if self._pid is not None:
-            self._reap()
-
-    def _reap(self) -> None:
-        """End the child (done, or no longer needed) and collect it."""
-        pid, self._pid = self._pid, None
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:   # reaped already (SIGCHLD ignored by the host process)
-            pass
+            pid, self._pid = self._pid, None
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:   # reaped already (SIGCHLD ignored by the host process)
+                pass
 
 
 def _intact(state: State, out_now: dict) -> dict[str, bytes]:
@@ -374,24 +413,26 @@ def _build_site(options: BuildOptions, write: bool, cache: Cache | None) -> Buil
     lock = cache.lock() if cache else contextlib.nullcontext()
     try:
         with lock:
-            # The output, walked once per build: what a no-op must find as the
+            head = cache.load_state(whole=False) if cache and not options.clean else None
+            # The output, found once per build: what a no-op must find as the
             # last build left it, and what the next tree must not keep.
-            walk = _OutputWalk(options.out_dir if write else None)
+            walk = _OutputWalk(options.out_dir if write else None,
+                               (head.out_stats, head.out_check) if head is not None else None,
+                               cache.dir / "trash" / head.base.name if head is not None and head.base else None)
             try:
-                head = cache.load_state(whole=False) if cache and not options.clean else None
                 stats = scan(site)
                 if head is not None and head.settings == _settings(options) and head.files == stats \
-                        and walk.result() == head.out_stats:
+                        and walk.result(share=True) == head.out_stats:
                     problems.extend(head.problems)
                     ok = not problems.fails(options.strict)
                     clock.lap("check")
                     return BuildResult(problems.sorted(), ok, pages=head.pages, files=0, timings=clock.timings)
                 if head is not None and write:
                     from .quick import quick_build
-                    if (quick := quick_build(options, head, stats, walk.result, cache, clock)) is not None:
+                    if (quick := quick_build(options, head, stats, walk, cache, clock)) is not None:
                         return quick
                 state = cache.load_state() if head is not None else None
-                return _build(options, write, clock, problems, cache, state, stats, walk.result)
+                return _build(options, write, clock, problems, cache, state, stats, walk)
             finally:
                 walk.close()
     except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
@@ -446,7 +487,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
                             compiled_dir=cache.dir / "templates" if cache else None)
     marks = Fingerprints(graph, renderer, site, digests, _source_digests(state.docs) if state else {})
     previous = state.outputs if state else {}
-    out_now = walk()   # the output's stats
+    out_now = walk.result()   # the output's stats
     old_digests = _intact(state, out_now) if state and write else {}
 
     def fresh(out_path: str, owner: str) -> bool:
@@ -483,7 +524,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
             with SiteWriter(options.out_dir, previous=dict(old_digests), trash=cache.dir / "trash",
                             base=state.base if same_out else None, current=out_now,
                             recorded=frozenset(state.digests) if same_out else frozenset(),
-                            copy_first=cache.keep_warm) as writer:
+                            copy_first=cache.keep_warm, base_times=walk.base_times) as writer:
                 for out_path, owner in kept:
                     if not writer.keep(out_path, owner or f"/{out_path}"):
                         raise _Stale(out_path)
@@ -505,7 +546,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
                 cache.save_state(State(
                     format=FORMAT, settings=_settings(options), files=stats, problems=problems.items,
                     docs=entries, outputs=outputs, digests=writer.digests,
-                    out_stats=writer.out_stats, base=writer.kept_base,
+                    out_stats=writer.out_stats, out_check=writer.out_check, base=writer.kept_base,
                     related=(graph.related_signature, graph.related), pages=len(graph.pages),
                     base_path=config.base_path,
                     copy_sources={c.out_path: c.src.relative_to(site).as_posix() for c in copies

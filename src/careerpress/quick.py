@@ -141,7 +141,7 @@ class _Edit:
 
 def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Cache, clock):
     """The rebuild of an edit inside page bodies (see above), or None.
-    ``walk()`` gives the stats of the output as it is (walked meanwhile)."""
+    ``walk.result()`` gives the stats of the output as it is (found meanwhile)."""
     from .pipeline import BuildResult, _search, _settings, source_key
     problems = Problems()
     problems.extend(head.problems)
@@ -215,7 +215,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
 
     from .search import SearchIndexFailed
     from .write import BaseUnusable, SiteWriter
-    out_now = walk()
+    out_now = walk.result()
     if out_now != head.out_stats:   # edited by hand: the full build finds what to mend
         return None
     if not files:   # saved again as they were: nothing to write
@@ -226,7 +226,8 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
     fresh = {f.out_path for f in files}
     try:
         with SiteWriter(options.out_dir, previous=dict(head.digests), trash=cache.dir / "trash", base=head.base,
-                        current=out_now, recorded=frozenset(head.digests), copy_first=cache.keep_warm) as writer:
+                        current=out_now, recorded=frozenset(head.digests), copy_first=cache.keep_warm,
+                        base_times=walk.base_times) as writer:
             for out_path in head.digests:
                 if out_path not in fresh and not writer.keep(out_path, f"/{out_path}"):
                     raise BaseUnusable(out_path)   # gone since the walk: the full build copes
@@ -243,7 +244,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
 
     delta, rows = delta_with(edits, stats, delta, writer.digests)
     cache.save_quick(dataclasses.replace(head, files=stats, digests=writer.digests, out_stats=writer.out_stats,
-                                         base=writer.kept_base), delta, shared, rows)
+                                         out_check=writer.out_check, base=writer.kept_base), delta, shared, rows)
     clock.lap("write")
     return BuildResult(problems.sorted(), True, pages=head.pages, files=len(writer.changed),
                        timings=clock.timings, changed=sorted(writer.changed))

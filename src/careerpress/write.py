@@ -22,8 +22,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from .cache import FOLDER, Base
+from .cache import Base, OutCheck, record_tree
 from .render.types import RenderedFile
 
 
@@ -63,6 +64,7 @@ class SiteWriter:
     base: Base | None = None       # a kept tree to reuse
     current: dict = field(default_factory=dict)   # every path in the current output (a walk: files and "folders/")
     copy_first: bool = False       # a first output is copied for the next build (a process that builds again)
+    base_times: Callable[[], dict[str, int] | None] | None = None   # mtime_ns of the base's folders, read before
     recorded: frozenset[str] = frozenset()        # the files the last build wrote
     claimed: dict[str, str] = field(default_factory=dict)      # out_path -> what produced it
     digests: dict[str, bytes] = field(default_factory=dict)    # out_path -> digest in the new output
@@ -70,6 +72,7 @@ class SiteWriter:
     linked: set[str] = field(default_factory=set)              # out_paths sharing the current file's inode
     kept_base: Base | None = None                               # after commit: the tree just replaced
     out_stats: dict = field(default_factory=dict)               # after commit: what a walk of the output gives
+    out_check: OutCheck | None = None                           # after commit: what tells it without a walk
 
     def __post_init__(self):
         self.out_dir = self.out_dir.absolute()
@@ -89,6 +92,10 @@ class SiteWriter:
                 self._discard(stale)
         self._new = str(self.tmp)
         self._dirs: set[str] = {self._new}
+        # In a reused tree, the folders whose entries this build changed: their
+        # mtimes are read again at commit, the others' are the base's (see commit).
+        self._touched: set[str] = set()
+        self._touched_all = False
 
     def _claim_base(self) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
@@ -145,6 +152,7 @@ class SiteWriter:
         target = os.path.join(self._new, out_path)
         parent = os.path.dirname(target)
         if self._suspect is not None:
+            self._touch(out_path)
             try:
                 os.unlink(target)
                 return target
@@ -161,6 +169,13 @@ class SiteWriter:
                 raise BaseUnusable(out_path) from exc   # a file where a folder goes
             self._dirs.add(parent)
         return target
+
+    def _touch(self, out_path: str) -> None:
+        """``out_path``'s folder changes (and those above it, should it be made)."""
+        i = out_path.rfind("/", 0, len(out_path) - 1)
+        while i > 0 and out_path[: i + 1] not in self._touched:
+            self._touched.add(out_path[: i + 1])
+            i = out_path.rfind("/", 0, i)
 
     def keep(self, out_path: str, origin: str, known: bytes | None = None) -> bool:
         """Carry a file over from the current output unchanged (a hard link)."""
@@ -205,6 +220,7 @@ class SiteWriter:
     def clear(self, folder: str) -> None:
         """Forget and remove everything under ``folder`` (a later stage writes it whole)."""
         prefix = folder + "/"
+        self._touched_all = True
         for p in [p for p in self.claimed if p.startswith(prefix)]:
             del self.claimed[p]
             self.digests.pop(p, None)
@@ -215,6 +231,7 @@ class SiteWriter:
     def adopt(self, folder: str) -> None:
         """Take in files a later stage wrote under ``folder`` (the search index)."""
         root = self.tmp / folder
+        self._touched_all = True
         for p in sorted(root.rglob("*")):
             if p.is_file():
                 rel = p.relative_to(self.tmp).as_posix()
@@ -237,6 +254,7 @@ class SiteWriter:
         """Remove from a reused tree what the new output does not have."""
         gone = {p for p in (self._suspect | self.recorded) - self.digests.keys() if p not in folders}
         for p in sorted(gone, reverse=True):   # deepest first
+            self._touch(p)
             target = os.path.join(self._new, p)
             if p.endswith("/"):
                 shutil.rmtree(target, ignore_errors=True)
@@ -301,9 +319,13 @@ class SiteWriter:
         # What a walk of the new output would give, without walking it: a linked
         # file is the current one, whose stat the walk before the build read.
         same = self.linked & self.current.keys()
-        self.out_stats = dict(zip(same, map(self.current.__getitem__, same)))
-        self.out_stats.update((p, _stat(os.path.join(self._new, p))) for p in self.digests.keys() - same)
-        self.out_stats.update(dict.fromkeys(folders, FOLDER))
+        files = dict(zip(same, map(self.current.__getitem__, same)))
+        files.update((p, _stat(os.path.join(self._new, p))) for p in self.digests.keys() - same)
+        # A reused tree's folders have the mtimes they had as the output, read
+        # by the walk's child before the tree was claimed, but those this build
+        # changed; a fresh tree's are all read.
+        known = self.base_times() if self._suspect is not None and not self._touched_all and self.base_times else None
+        self.out_stats, self.out_check = record_tree(self._new, files, folders, known, self._touched)
         if not self.out_dir.exists():
             os.rename(self.tmp, self.out_dir)
             if self.copy_first:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from careerpress.render.types import RenderedFile
-from careerpress.cache import stat_tree
+from careerpress.cache import OutCheck, folder_times, record_tree, stat_tree, unchanged
 from careerpress.write import LOCK, BaseUnusable, Copy, OutputCollision, SiteWriter
 
 
@@ -176,3 +176,87 @@ def test_two_producers_of_one_path_collide(tmp_path):
     assert info.value.first == "content/css/site.css.md"
     assert info.value.second == "static/css/site.css"
     assert not any(p.name.startswith(".public") for p in tmp_path.iterdir())
+
+
+def age(root: Path, top: bool = True) -> None:
+    """Every folder under ``root`` (and it, with ``top``) as if made an hour
+    ago: a change made now shows in its mtime."""
+    old = time.time_ns() - 3600 * 10**9
+    for folder in [*[root] * top, *(p for p in root.rglob("*") if p.is_dir())]:
+        os.utime(folder, ns=(old, old))
+
+
+def test_a_reused_tree_records_its_folders_as_a_walk_would(tmp_path):
+    """The folders of a reused tree keep the mtimes read before it was claimed,
+    but those the build changed: what is recorded must be what a walk gives."""
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    pages = [("index.html", b"1"), ("a/index.html", b"a"), ("b/index.html", b"b"), ("c/x/index.html", b"x")]
+    first = write(out, *pages)
+    second = next_output(out, trash, first, None, ("index.html", b"2"), *pages[1:])
+    kept = trash / second.kept_base.name
+    age(kept, top=False)   # (its ctime is how the writer knows the tree is its own)
+    times = folder_times(str(kept), [p for p in stat_tree(out, folders=True) if p.endswith("/")])
+    with SiteWriter(out, previous=dict(second.digests), trash=trash, base=second.kept_base,
+                    current=stat_tree(out, folders=True), recorded=frozenset(second.digests),
+                    base_times=lambda: times) as third:
+        assert third.keep("index.html", "/index.html") and third.keep("a/index.html", "/a/index.html")
+        third.write(RenderedFile("b/index.html", b"b2", frozenset()))     # changed in place
+        third.write(RenderedFile("d/e/index.html", b"e", frozenset()))    # new folders; c/x/ goes
+        third.commit()
+    assert os.stat(out).st_ino == second.kept_base.stamp[0], "the kept tree was not reused"
+    assert tree(out) == {"index.html": b"2", "a/index.html": b"a", "b/index.html": b"b2", "d/e/index.html": b"e"}
+    assert third.out_stats == stat_tree(out, folders=True), "the recorded stats are not what a walk gives"
+    assert unchanged(str(out), third.out_stats, third.out_check)
+
+
+def fixture_tree(root: Path) -> tuple[dict, OutCheck]:
+    for path, text in {"index.html": "home", "a/index.html": "a", "b/c/index.html": "c"}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    age(root)
+    stats = stat_tree(root, folders=True)
+    return record_tree(str(root), {p: s for p, s in stats.items() if not p.endswith("/")},
+                       [p for p in stats if p.endswith("/")])
+
+
+HAND_CHANGES = {
+    "a file added": lambda root: (root / "a" / "extra.html").write_text("x"),
+    "a file added at the top": lambda root: (root / "extra.html").write_text("x"),
+    "a file removed": lambda root: (root / "b" / "c" / "index.html").unlink(),
+    "a file edited, same size": lambda root: (root / "a" / "index.html").write_text("b"),
+    "an empty folder added": lambda root: (root / "b" / "new").mkdir(),
+    "a file made a folder": lambda root: ((root / "a" / "index.html").unlink(), (root / "a" / "index.html").mkdir()),
+    "a folder renamed": lambda root: (root / "b" / "c").rename(root / "b" / "d"),
+}
+
+
+@pytest.mark.parametrize("change", HAND_CHANGES)
+def test_a_hand_change_to_the_output_is_seen_without_a_walk(tmp_path, change):
+    root = tmp_path / "public"
+    stats, check = fixture_tree(root)
+    assert check.racy == {}, "folders an hour old are not racy"
+    assert unchanged(str(root), stats, check)
+    assert unchanged(str(root), stats, check, 0, 2) and unchanged(str(root), stats, check, 1, 2)
+    HAND_CHANGES[change](root)
+    assert not (unchanged(str(root), stats, check, 0, 2) and unchanged(str(root), stats, check, 1, 2))
+    assert not unchanged(str(root), stats, check)
+
+
+def test_a_folder_changed_within_the_clocks_granularity_is_listed(tmp_path):
+    """A folder whose mtime was read just after it changed may change again
+    and keep that mtime (a coarse clock): such a folder is listed, not trusted."""
+    root = tmp_path / "public"
+    fixture_tree(root)
+    (root / "a" / "index.html").write_text("b")   # "a/" stays as it was, so only it and the top are fresh
+    (root / "a" / "new.html").write_text("n")
+    (root / "a" / "new.html").unlink()
+    stats = stat_tree(root, folders=True)
+    recorded, check = record_tree(str(root), {p: s for p, s in stats.items() if not p.endswith("/")},
+                                  [p for p in stats if p.endswith("/")])
+    assert recorded == stats
+    assert set(check.racy) == {"a/"}
+    assert unchanged(str(root), recorded, check)
+    before = os.stat(root / "a").st_mtime_ns
+    (root / "a" / "extra.html").write_text("x")
+    os.utime(root / "a", ns=(before, before))     # as if within the same tick
+    assert not unchanged(str(root), recorded, check)
