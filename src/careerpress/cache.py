@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
+import itertools
 import os
 import pickle
 import sqlite3
@@ -146,18 +147,19 @@ def record_tree(root: str, files: dict[str, tuple[int, int]], folders,
     return stats, OutCheck(root_mtime, racy)
 
 
-def unchanged(root: str, stats: dict[str, tuple[int, int]], check: OutCheck, part: int = 0, parts: int = 1) -> bool:
+def unchanged(root: str, stats: dict[str, tuple[int, int]], check: OutCheck, start: int = 0,
+              stop: int | None = None) -> bool:
     """Whether stat_tree(root, folders=True) would give ``stats``, told from a
     stat of each path instead of a listing of each folder (half the time).
-    ``part`` of ``parts``: every parts-th path from the part-th, for processes
-    to share the work; part 0 checks the output folder and the racy ones."""
+    ``start`` and ``stop``: the paths from one to the other, for processes to
+    share the work; the share from 0 checks the output folder and the racy ones."""
     is_dir, is_file = stat_mode.S_ISDIR, stat_mode.S_ISREG
     try:
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return False
     try:
-        if part == 0:
+        if start == 0:
             if os.fstat(fd).st_mtime_ns != check.root:
                 return False
             for folder, count in check.racy.items():
@@ -166,7 +168,7 @@ def unchanged(root: str, stats: dict[str, tuple[int, int]], check: OutCheck, par
                 if len(names) != count or not all(name in stats for name in names):
                     return False
         st = os.stat
-        for path, (mtime, size) in (stats.items() if parts == 1 else list(stats.items())[part::parts]):
+        for path, (mtime, size) in itertools.islice(stats.items(), start, stop):
             now = st(path, dir_fd=fd)
             if now.st_mtime_ns != mtime or not (is_dir(now.st_mode) if size == FOLDER_SIZE
                                                 else is_file(now.st_mode) and now.st_size == size):

@@ -265,8 +265,8 @@ class _OutputWalk:
     When the last build left ``expected`` (its stats and OutCheck), each path
     is stat'ed, and if all are as they were those stats are the answer; else
     the folder is walked (10,000 folders listed are a third of a second of
-    system calls). The child checks one half and then the other, so that a
-    no-op, with nothing else to do, can check the first half itself. The
+    system calls). The child checks two thirds and then the first, so that
+    a no-op, with nothing else to do, can check that third itself. The
     child then reads the mtimes of the folders of ``base`` (the kept tree the
     writer will reuse: see write.SiteWriter.commit). In-process, without the
     base's times, where there is no fork, other threads run (the preview
@@ -279,6 +279,9 @@ class _OutputWalk:
         self._expected = expected if expected is not None and expected[1] is not None else None
         self._base, self._base_times = base if self._expected is not None else None, None
         self._unread = 0
+        # A no-op checks the first third of the paths itself, after its own
+        # stat of the content; the child checks the rest, then that third.
+        self._cut = len(self._expected[0]) // 3 if self._expected is not None else 0
         if folder is None:
             self._stats = {}
         elif hasattr(os, "fork") and threading.active_count() == 1:
@@ -308,9 +311,9 @@ class _OutputWalk:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
                 os.close(read)
                 with os.fdopen(write, "wb") as fh:
-                    # A message for each half: None when it is as expected, else the walk (and no more).
-                    for part in (1, 0):
-                        same = self._expected is not None and unchanged(str(folder), *self._expected, part, 2)
+                    # A message for each share: None when it is as expected, else the walk (and no more).
+                    for start, stop in ((self._cut, None), (0, self._cut)):
+                        same = self._expected is not None and unchanged(str(folder), *self._expected, start, stop)
                         pickle.dump(None if same else stat_tree(folder, folders=True), fh, pickle.HIGHEST_PROTOCOL)
                         fh.flush()
                         if not same:
@@ -341,8 +344,9 @@ class _OutputWalk:
                 if first is not None or expected is None:   # the child walked
                     return first
                 if share:
-                    self._unread = 1   # the child's word on the other half
-                    return expected[0] if unchanged(folder, *expected, 0, 2) else stat_tree(self._folder, folders=True)
+                    self._unread = 1   # the child's word on this process's share
+                    same = unchanged(folder, *expected, 0, self._cut)
+                    return expected[0] if same else stat_tree(self._folder, folders=True)
                 second = pickle.load(self._read)
                 return expected[0] if second is None else second
             except Exception:   # the child failed

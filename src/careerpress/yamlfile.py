@@ -6,14 +6,17 @@ to absolute line numbers, so validation can point at the offending key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
-import yaml
 
-try:  # the C loader is several times faster and keeps the same marks
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - pure-Python PyYAML
-    _Loader = yaml.SafeLoader
+@functools.cache
+def _yaml():
+    """PyYAML and its loader, imported when YAML is first read (a no-op build
+    reads none: ~25 ms of its start)."""
+    import yaml
+    # the C loader is several times faster and keeps the same marks
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Lines = dict[tuple, int]
 # lines[path + (VALUE,)]: the line where the value of ``path`` starts (for a
@@ -31,7 +34,8 @@ class YamlError(Exception):
 
 def load_yaml(text: str, first_line: int = 1) -> tuple[object, Lines]:
     """Parse one YAML document whose first line is line ``first_line`` of its file."""
-    loader = _Loader(text)
+    yaml, loader_class = _yaml()
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
@@ -56,7 +60,7 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[object, Lines]:
 
 
 def loader_node(text: str):
-    loader = _Loader(text)
+    loader = _yaml()[1](text)
     try:
         return loader.get_single_node()
     finally:
@@ -65,6 +69,7 @@ def loader_node(text: str):
 
 def _bad_scalar(node, first_line: int) -> tuple[int, str]:
     """The first date-like scalar that is not a real date (2026-13-45)."""
+    yaml = _yaml()[0]
     todo = [node]
     while todo:
         n = todo.pop(0)
@@ -82,6 +87,7 @@ def _bad_scalar(node, first_line: int) -> tuple[int, str]:
 
 
 def _walk(node, path: tuple, first_line: int, lines: Lines) -> None:
+    yaml = _yaml()[0]
     lines[path] = first_line + node.start_mark.line
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
