@@ -118,6 +118,23 @@ def folder_times(root: str, folders) -> dict[str, int]:
     return times
 
 
+def refresh_base(base: str, current: str, paths) -> set[str]:
+    """Make each of ``paths`` in the kept tree ``base`` a hard link to the file
+    of the ``current`` output (checked intact just before), as the next build
+    would: the ones done, so that the build does not do them again."""
+    done = set()
+    for path in paths:
+        target = os.path.join(base, path)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+            os.link(os.path.join(current, path), target)
+        except OSError:   # a folder in the way, or none to put it in: the build sees to it
+            continue
+        done.add(path)
+    return done
+
+
 def record_tree(root: str, files: dict[str, tuple[int, int]], folders,
                 known: dict[str, int] | None = None, touched=frozenset()) -> tuple[dict, OutCheck]:
     """stat_tree(root, folders=True) and its OutCheck, for a tree just written
@@ -196,6 +213,12 @@ class Base(NamedTuple):
     stamp: tuple[int, int] | None   # (inode, ctime_ns) of that folder then (anything else there is
                                     # not ours); None for a copy made in the background
     differs: frozenset[str]    # out_paths (and stray "folders/") where it may differ from the current output
+
+    def worth_reusing(self, files: int) -> bool:
+        """Whether bringing it up to date costs less than a fresh tree of
+        ``files``: not when it mostly differs (the output before it was built
+        without a cache), where unlinking and linking most files costs more."""
+        return 2 * sum(not p.endswith("/") for p in self.differs) <= files
 
 
 @dataclass

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from .cache import FORMAT, Cache, Output, State, folder_times, scan, stat_tree, unchanged
+from .cache import FORMAT, Cache, Output, State, folder_times, refresh_base, scan, stat_tree, unchanged
 from .config import BuildOptions
 from .errors import Problem, Problems
 
@@ -266,18 +266,20 @@ class _OutputWalk:
     is stat'ed, and if all are as they were those stats are the answer; else
     the folder is walked (10,000 folders listed are a third of a second of
     system calls). The child checks two thirds and then the first, so that
-    a no-op, with nothing else to do, can check that third itself. The
-    child then reads the mtimes of the folders of ``base`` (the kept tree the
-    writer will reuse: see write.SiteWriter.commit). In-process, without the
-    base's times, where there is no fork, other threads run (the preview
-    server) or the fork fails."""
+    a no-op, with nothing else to do, can check that third itself. When all
+    is as expected, the child then works on ``base`` (the kept tree the writer
+    will reuse, and the files the current output changed): it makes them
+    links to the current output's, as the writer would, and reads the mtimes
+    of its folders (see write.SiteWriter.commit). In-process, without that
+    work, where there is no fork, other threads run (the preview server) or
+    the fork fails."""
 
     _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self, folder: Path | None, expected: tuple | None = None, base: Path | None = None):
         self._folder, self._stats, self._pid, self._read = folder, None, None, None
         self._expected = expected if expected is not None and expected[1] is not None else None
-        self._base, self._base_times = base if self._expected is not None else None, None
+        self._base, self._base_state = base if self._expected is not None else None, None
         self._unread = 0
         # A no-op checks the first third of the paths itself, after its own
         # stat of the content; the child checks the rest, then that third.
@@ -320,8 +322,12 @@ class _OutputWalk:
                             break
                     else:
                         if self._base is not None:
+                            base, refresh, stamp = self._base
+                            st = os.lstat(base)
+                            ours = stamp is None or (st.st_ino, st.st_ctime_ns) == stamp
+                            refreshed = refresh_base(str(base), str(folder), refresh) if ours else set()
                             folders = [p for p in self._expected[0] if p.endswith("/")]
-                            pickle.dump(folder_times(str(self._base), folders), fh, pickle.HIGHEST_PROTOCOL)
+                            pickle.dump((folder_times(str(base), folders), refreshed), fh, pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
@@ -355,17 +361,18 @@ class _OutputWalk:
             return expected[0]
         return stat_tree(self._folder, folders=True)
 
-    def base_times(self) -> dict[str, int] | None:
-        """mtime_ns of the base's folders, as the child read them (after result())."""
-        if self._base_times is None and self._pid is not None and self._base is not None:
+    def base_state(self) -> tuple[dict[str, int], set[str]] | None:
+        """What the child did to the base (after result()): the mtime_ns of its
+        folders, and the files it made links to the current output's."""
+        if self._base_state is None and self._pid is not None and self._base is not None:
             try:
                 for _ in range(self._unread):
                     pickle.load(self._read)
-                self._base_times = pickle.load(self._read)
+                self._base_state = pickle.load(self._read)
             except Exception:
                 pass
             self.close()
-        return self._base_times
+        return self._base_state
 
     def close(self) -> None:
         """Stop and reap the child (done, or no longer needed)."""
@@ -382,6 +389,16 @@ class _OutputWalk:
                 os.waitpid(pid, 0)
             except ChildProcessError:   # reaped already (SIGCHLD ignored by the host process)
                 pass
+
+
+def _base_work(cache: Cache, head: State | None, options: BuildOptions) -> tuple[Path, list[str], tuple] | None:
+    """The kept tree the writer will reuse, the files the walk's child can
+    bring up to date in it meanwhile (those the current output changed; not
+    the top folder's, whose ctime tells that the tree is ours) and that ctime."""
+    base = head.base if head is not None else None
+    if base is None or head.settings[1] != _settings(options)[1] or not base.worth_reusing(len(head.digests)):
+        return None
+    return cache.dir / "trash" / base.name, [p for p in base.differs if "/" in p and p in head.digests], base.stamp
 
 
 def _intact(state: State, out_now: dict) -> dict[str, bytes]:
@@ -422,7 +439,7 @@ def _build_site(options: BuildOptions, write: bool, cache: Cache | None) -> Buil
             # last build left it, and what the next tree must not keep.
             walk = _OutputWalk(options.out_dir if write else None,
                                (head.out_stats, head.out_check) if head is not None else None,
-                               cache.dir / "trash" / head.base.name if head is not None and head.base else None)
+                               _base_work(cache, head, options))
             try:
                 stats = scan(site)
                 if head is not None and head.settings == _settings(options) and head.files == stats \
@@ -528,7 +545,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
             with SiteWriter(options.out_dir, previous=dict(old_digests), trash=cache.dir / "trash",
                             base=state.base if same_out else None, current=out_now,
                             recorded=frozenset(state.digests) if same_out else frozenset(),
-                            copy_first=cache.keep_warm, base_times=walk.base_times) as writer:
+                            copy_first=cache.keep_warm, base_state=walk.base_state) as writer:
                 for out_path, owner in kept:
                     if not writer.keep(out_path, owner or f"/{out_path}"):
                         raise _Stale(out_path)

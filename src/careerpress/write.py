@@ -64,7 +64,9 @@ class SiteWriter:
     base: Base | None = None       # a kept tree to reuse
     current: dict = field(default_factory=dict)   # every path in the current output (a walk: files and "folders/")
     copy_first: bool = False       # a first output is copied for the next build (a process that builds again)
-    base_times: Callable[[], dict[str, int] | None] | None = None   # mtime_ns of the base's folders, read before
+    # the walk's child's work on the base: mtime_ns of its folders, and the
+    # files it made links to the current output's (see pipeline._OutputWalk)
+    base_state: Callable[[], tuple[dict[str, int], set[str]] | None] | None = None
     recorded: frozenset[str] = frozenset()        # the files the last build wrote
     claimed: dict[str, str] = field(default_factory=dict)      # out_path -> what produced it
     digests: dict[str, bytes] = field(default_factory=dict)    # out_path -> digest in the new output
@@ -80,6 +82,7 @@ class SiteWriter:
         self._old = str(self.out_dir)
         if self.trash is not None and self.trash.is_dir():
             _wait_for_copy(self.trash)
+        self._base_times: dict[str, int] | None = None
         self.tmp = self._claim_base()
         if self.trash is not None and self.trash.is_dir():
             for stale in self.trash.iterdir():   # a removal cut short, an unused base
@@ -102,10 +105,11 @@ class SiteWriter:
         self._suspect: set[str] | None = None
         if self.base is None or self.trash is None or not self.out_dir.is_dir():
             return tmp
-        if 2 * sum(not p.endswith("/") for p in self.base.differs) > len(self.recorded):
-            # Mostly different (the output before it was built without a cache):
-            # unlinking and linking most files costs more than a fresh tree.
+        if not self.base.worth_reusing(len(self.recorded)):
             return tmp
+        # What the walk's child did to it meanwhile (done before it is claimed)
+        state = self.base_state() if self.base_state is not None else None
+        self._base_times, refreshed = state if state is not None else (None, frozenset())
         kept = self.trash / self.base.name
         try:
             if self.base.stamp is not None and _stamp(kept) != self.base.stamp:
@@ -117,7 +121,7 @@ class SiteWriter:
             return tmp
         # and whatever was added to the current output by hand: a copied base
         # (see commit) may have taken it in
-        self._suspect = set(self.base.differs).union(self.current.keys() - self.recorded)
+        self._suspect = set(self.base.differs - refreshed).union(self.current.keys() - self.recorded)
         return tmp
 
     def _discard(self, tree: Path) -> None:
@@ -321,10 +325,10 @@ class SiteWriter:
         same = self.linked & self.current.keys()
         files = dict(zip(same, map(self.current.__getitem__, same)))
         files.update((p, _stat(os.path.join(self._new, p))) for p in self.digests.keys() - same)
-        # A reused tree's folders have the mtimes they had as the output, read
-        # by the walk's child before the tree was claimed, but those this build
-        # changed; a fresh tree's are all read.
-        known = self.base_times() if self._suspect is not None and not self._touched_all and self.base_times else None
+        # A reused tree's folders have the mtimes the walk's child read before
+        # the tree was claimed, but those this build changed; a fresh tree's
+        # are all read.
+        known = self._base_times if self._suspect is not None and not self._touched_all else None
         self.out_stats, self.out_check = record_tree(self._new, files, folders, known, self._touched)
         if not self.out_dir.exists():
             os.rename(self.tmp, self.out_dir)
