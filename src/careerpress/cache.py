@@ -100,21 +100,15 @@ def _racy(mtime_ns: int, now_ns: int) -> bool:
     return now_ns - mtime_ns < window
 
 
-def folder_times(root: str, folders) -> dict[str, int]:
-    """mtime_ns of each of ``folders`` ("path/") under ``root`` that is there."""
+def folder_times(fd: int, folders) -> dict[str, int]:
+    """mtime_ns of each of ``folders`` ("path/") under the folder open as
+    ``fd`` that is there (wherever that folder has been moved since)."""
     times = {}
-    try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return times
-    try:
-        for folder in folders:
-            try:
-                times[folder] = os.stat(folder, dir_fd=fd).st_mtime_ns
-            except OSError:
-                continue
-    finally:
-        os.close(fd)
+    for folder in folders:
+        try:
+            times[folder] = os.stat(folder, dir_fd=fd).st_mtime_ns
+        except OSError:
+            continue
     return times
 
 
@@ -142,20 +136,21 @@ def record_tree(root: str, files: dict[str, tuple[int, int]], folders,
     the folders are stat'ed, but for those whose mtime is ``known`` and that
     were not ``touched`` since. Read before the tree is swapped in, so that
     nothing done to the output afterwards can be taken in."""
-    known = known or {}
-    stats = dict(files)
+    known = {} if known is None else known
+    stat = os.stat
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        for folder in folders:
-            mtime = known.get(folder) if folder not in touched else None
-            stats[folder] = (os.stat(folder, dir_fd=fd).st_mtime_ns if mtime is None else mtime, FOLDER_SIZE)
-        root_mtime = os.fstat(fd).st_mtime_ns
+        times = {folder: known[folder] if folder in known and folder not in touched
+                 else stat(folder, dir_fd=fd).st_mtime_ns for folder in folders}
+        times[""] = os.fstat(fd).st_mtime_ns
     finally:
         os.close(fd)
     now = time.time_ns()
-    racy = {folder: 0 for folder in folders if _racy(stats[folder][0], now)}
-    if _racy(root_mtime, now):
-        racy[""] = 0
+    recent = now - 2_000_000_000   # the widest window _racy has
+    racy = {folder: 0 for folder, mtime in times.items() if mtime > recent and _racy(mtime, now)}
+    root_mtime = times.pop("")
+    stats = dict(files)
+    stats.update((folder, (mtime, FOLDER_SIZE)) for folder, mtime in times.items())
     if racy:
         for path in stats:
             parent = path[: path.rfind("/", 0, len(path) - 1) + 1]

@@ -279,7 +279,9 @@ class _OutputWalk:
     def __init__(self, folder: Path | None, expected: tuple | None = None, base: Path | None = None):
         self._folder, self._stats, self._pid, self._read = folder, None, None, None
         self._expected = expected if expected is not None and expected[1] is not None else None
-        self._base, self._base_state = base if self._expected is not None else None, None
+        self._base = base if self._expected is not None else None
+        self._refreshed: set[str] | None = None
+        self._times: dict[str, int] | None = None
         self._unread = 0
         # A no-op checks the first third of the paths itself, after its own
         # stat of the content; the child checks the rest, then that third.
@@ -326,8 +328,13 @@ class _OutputWalk:
                             st = os.lstat(base)
                             ours = stamp is None or (st.st_ino, st.st_ctime_ns) == stamp
                             refreshed = refresh_base(str(base), str(folder), refresh) if ours else set()
+                            # Held open: the writer claims (moves) the base on the next message,
+                            # and needs the times only when it is done.
+                            fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+                            pickle.dump(refreshed, fh, pickle.HIGHEST_PROTOCOL)
+                            fh.flush()
                             folders = [p for p in self._expected[0] if p.endswith("/")]
-                            pickle.dump((folder_times(str(base), folders), refreshed), fh, pickle.HIGHEST_PROTOCOL)
+                            pickle.dump(folder_times(fd, folders), fh, pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
@@ -361,18 +368,28 @@ class _OutputWalk:
             return expected[0]
         return stat_tree(self._folder, folders=True)
 
-    def base_state(self) -> tuple[dict[str, int], set[str]] | None:
-        """What the child did to the base (after result()): the mtime_ns of its
-        folders, and the files it made links to the current output's."""
-        if self._base_state is None and self._pid is not None and self._base is not None:
+    def base_refreshed(self) -> set[str] | None:
+        """The files the child made links to the current output's in the base
+        (after result()); None when it did not say."""
+        if self._refreshed is None and self._pid is not None and self._base is not None:
             try:
                 for _ in range(self._unread):
                     pickle.load(self._read)
-                self._base_state = pickle.load(self._read)
+                self._unread, self._refreshed = 0, pickle.load(self._read)
+            except Exception:
+                self.close()
+        return self._refreshed
+
+    def base_times(self) -> dict[str, int] | None:
+        """The mtime_ns of the base's folders, read by the child after its
+        work on it (after base_refreshed())."""
+        if self._times is None and self._refreshed is not None and self._pid is not None:
+            try:
+                self._times = pickle.load(self._read)
             except Exception:
                 pass
             self.close()
-        return self._base_state
+        return self._times
 
     def close(self) -> None:
         """Stop and reap the child (done, or no longer needed)."""
@@ -545,7 +562,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
             with SiteWriter(options.out_dir, previous=dict(old_digests), trash=cache.dir / "trash",
                             base=state.base if same_out else None, current=out_now,
                             recorded=frozenset(state.digests) if same_out else frozenset(),
-                            copy_first=cache.keep_warm, base_state=walk.base_state) as writer:
+                            copy_first=cache.keep_warm, base_refreshed=walk.base_refreshed, base_times=walk.base_times) as writer:
                 for out_path, owner in kept:
                     if not writer.keep(out_path, owner or f"/{out_path}"):
                         raise _Stale(out_path)

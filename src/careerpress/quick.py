@@ -227,10 +227,12 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
     try:
         with SiteWriter(options.out_dir, previous=dict(head.digests), trash=cache.dir / "trash", base=head.base,
                         current=out_now, recorded=frozenset(head.digests), copy_first=cache.keep_warm,
-                        base_state=walk.base_state) as writer:
-            for out_path in head.digests:
-                if out_path not in fresh and not writer.keep(out_path, f"/{out_path}"):
-                    raise BaseUnusable(out_path)   # gone since the walk: the full build copes
+                        recorded_folders=frozenset(p for p in head.out_stats if p.endswith("/")),
+                        base_refreshed=walk.base_refreshed,
+                        base_times=walk.base_times) as writer:
+            missing = writer.keep_all([p for p in head.digests if p not in fresh])
+            if missing:
+                raise BaseUnusable(missing[0])   # gone since the walk: the full build copes
             for f in files:
                 writer.write(f)
             clock.lap("render")  # and carry the other files over

@@ -195,10 +195,12 @@ def test_a_reused_tree_records_its_folders_as_a_walk_would(tmp_path):
     second = next_output(out, trash, first, None, ("index.html", b"2"), *pages[1:])
     kept = trash / second.kept_base.name
     age(kept, top=False)   # (its ctime is how the writer knows the tree is its own)
-    times = folder_times(str(kept), [p for p in stat_tree(out, folders=True) if p.endswith("/")])
+    fd = os.open(kept, os.O_RDONLY)
+    times = folder_times(fd, [p for p in stat_tree(out, folders=True) if p.endswith("/")])
+    os.close(fd)
     with SiteWriter(out, previous=dict(second.digests), trash=trash, base=second.kept_base,
                     current=stat_tree(out, folders=True), recorded=frozenset(second.digests),
-                    base_state=lambda: (times, set())) as third:
+                    base_times=lambda: times) as third:
         assert third.keep("index.html", "/index.html") and third.keep("a/index.html", "/a/index.html")
         third.write(RenderedFile("b/index.html", b"b2", frozenset()))     # changed in place
         third.write(RenderedFile("d/e/index.html", b"e", frozenset()))    # new folders; c/x/ goes
