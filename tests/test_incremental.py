@@ -32,6 +32,7 @@ import re
 import shutil
 import struct
 import tempfile
+import time
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -858,6 +859,27 @@ def test_a_body_edit_is_rebuilt_without_the_whole_graph(built, tmp_path, monkeyp
     assert {p for p in after if after[p] != before.get(p)} == {"articles/alpha/index.html"}
 
 
+@pytest.mark.parametrize("stray", ["articles/beta/stray.html", "articles/beta/new/stray.html"])
+def test_a_file_added_to_the_output_while_a_build_ran_does_not_come_back(built, tmp_path, stray):
+    """A file added to the output after a build checked it and before it swapped
+    the new one in goes, with that output, into the kept tree, which the build
+    after next reuses: it must not come back into the output then."""
+    from careerpress.cache import Cache
+    site = start_from(built, tmp_path / "site")
+    build_here(site)
+    edit_body(site, random.Random(1))
+    build_here(site)
+    kept = site / CACHE / "trash" / Cache(site).load_state(whole=False).base.name
+    time.sleep(0.06)   # past the window in which a folder's mtime is not trusted
+    (kept / stray).parent.mkdir(exist_ok=True)
+    (kept / stray).write_text("added while the build ran", encoding="utf-8")
+    for seed in (2, 3):   # the first reuses that tree, the second the one after it
+        edit_body(site, random.Random(seed))
+        build_here(site)
+        assert not (site / "public" / stray).exists(), f"{stray} came back after edit {seed}"
+    assert_same_output(site / "public", clean_build(site, tmp_path / "clean"), "a stray in the kept tree")
+
+
 def test_a_frontmatter_edit_is_not_rebuilt_quickly(built, tmp_path, monkeypatch):
     site = start_from(built, tmp_path / "site")
     build_here(site)
@@ -985,6 +1007,21 @@ def test_body_edit_with_search_index_equals_clean_build(tmp_path):
     build_here(site, search=True)
     clean = clean_build(site, tmp_path / "edited", search=True)
     assert_same_output(site / "public", clean, "body edit with search")
+
+
+def test_a_body_edit_that_changes_no_html_keeps_the_search_index(tmp_path):
+    """Blank lines at the end change the source, not the page: the quick path
+    writes nothing new, and the index (kept whole) must not be claimed twice."""
+    site = copy_site(FIXTURE, tmp_path / "site")
+    build_here(site, search=True)
+    index_before = (site / "public" / "pagefind" / "pagefind.js").stat()
+    path = page(site, "articles/alpha")
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n\n", encoding="utf-8")
+    result = build_here(site, search=True)
+    assert result.changed == []
+    index_after = (site / "public" / "pagefind" / "pagefind.js").stat()
+    assert (index_after.st_ino, index_after.st_mtime_ns) == (index_before.st_ino, index_before.st_mtime_ns)
+    assert_same_output(site / "public", clean_build(site, tmp_path / "clean", search=True), "blank lines added")
 
 
 def test_hand_edited_search_index_file_equals_clean_build(tmp_path):

@@ -100,18 +100,6 @@ def _racy(mtime_ns: int, now_ns: int) -> bool:
     return now_ns - mtime_ns < window
 
 
-def folder_times(fd: int, folders) -> dict[str, int]:
-    """mtime_ns of each of ``folders`` ("path/") under the folder open as
-    ``fd`` that is there (wherever that folder has been moved since)."""
-    times = {}
-    for folder in folders:
-        try:
-            times[folder] = os.stat(folder, dir_fd=fd).st_mtime_ns
-        except OSError:
-            continue
-    return times
-
-
 def refresh_base(base: str, current: str, paths) -> set[str]:
     """Make each of ``paths`` in the kept tree ``base`` a hard link to the file
     of the ``current`` output (checked intact just before), as the next build
@@ -127,6 +115,76 @@ def refresh_base(base: str, current: str, paths) -> set[str]:
             continue
         done.add(path)
     return done
+
+
+KEPT_RECORD = ".kept"   # in the trash: the kept tree's folders as last checked (see examine_kept)
+
+
+def write_kept_record(trash: Path, name: str, current: dict[str, tuple[int, int]], racy=()) -> None:
+    """Remember the mtime of each folder of the output just moved into the
+    trash as ``name``, as the build found it (``current``; a ``racy`` folder
+    is listed whatever its mtime)."""
+    folders = {p: -1 if p in racy else mtime for p, (mtime, size) in current.items() if size == FOLDER_SIZE}
+    fd, tmp = tempfile.mkstemp(dir=trash, prefix=".kept-")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump((name, folders), fh, pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, trash / KEPT_RECORD)
+
+
+def read_kept_record(trash: Path, name: str) -> dict[str, int] | None:
+    try:
+        with open(trash / KEPT_RECORD, "rb") as fh:
+            kept, folders = pickle.load(fh)
+    except Exception:   # none, or damaged
+        return None
+    return folders if kept == name and isinstance(folders, dict) else None
+
+
+def examine_kept(base: str, record: dict[str, int] | None, current: str, expected: dict[str, tuple[int, int]],
+                 refresh=()) -> tuple[set[str], set[str], dict[str, int]] | None:
+    """What a build must know of the kept tree ``base`` before it reuses it:
+    (refreshed, extra, the mtime of each folder), or None when it is not usable.
+
+    The kept tree was the output until the last build replaced it, and was
+    checked as the output when that build began: anything added to it after
+    (while the build ran) shows in the mtime of its folder in ``record``.
+    Every entry of such a folder is ``extra``, for the writer to look at, and
+    so is everything at the top (its own mtime is not recorded). Without a
+    record (a copy made in the background), the tree is walked and compared
+    with ``expected``, the current output's stats: a file the same as the
+    current one is the same inode. Then each of ``refresh`` (files the current
+    output, under ``current``, changed) is made a link to the current file."""
+    is_dir = stat_mode.S_ISDIR
+    try:
+        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        if record is None:
+            found = stat_tree(Path(base), folders=True)
+            extra = {p for p, st in found.items() if expected.get(p) != st and st[1] != FOLDER_SIZE
+                     or p not in expected} | (expected.keys() - found.keys())
+            times = {p: st[0] for p, st in found.items() if st[1] == FOLDER_SIZE}
+        else:
+            with os.scandir(base) as entries:
+                extra = {f"{e.name}/" if e.is_dir() else e.name for e in entries}
+            times = {}
+            for folder, mtime in record.items():
+                st = os.stat(folder, dir_fd=fd)
+                if not is_dir(st.st_mode):
+                    return None
+                times[folder] = st.st_mtime_ns
+                if st.st_mtime_ns != mtime:
+                    with os.scandir(os.path.join(base, folder)) as entries:
+                        extra.update(f"{folder}{e.name}/" if e.is_dir() else folder + e.name for e in entries)
+        refreshed = refresh_base(base, current, [p for p in refresh if p not in extra])
+        for folder in {p[: p.rfind("/") + 1] for p in refreshed}:
+            times[folder] = os.stat(folder, dir_fd=fd).st_mtime_ns
+        return refreshed, extra, times
+    except OSError:   # a folder gone: not the tree that was recorded
+        return None
+    finally:
+        os.close(fd)
 
 
 def record_tree(root: str, files: dict[str, tuple[int, int]], folders,
@@ -393,10 +451,12 @@ class Cache:
             try:
                 self.dir.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.dir / "bodies.sqlite", timeout=30)
-                # No fsync on commit (two a rebuild, ~40 ms): as the state's
-                # pickles, the cache survives a killed build (the journal rolls
-                # a cut-short write back), not the machine losing power.
-                db.execute("PRAGMA synchronous=OFF")
+                # Write-ahead log, synced at checkpoints only: a commit costs no
+                # fsync (two a rebuild, ~40 ms), and stays whole (all its rows
+                # or none) through a killed build or a power cut; one lost then
+                # does not match the state's generation, and the build is clean.
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, data BLOB)")
                 db.execute("CREATE TABLE IF NOT EXISTS graph (name TEXT PRIMARY KEY, digest BLOB, data BLOB)")
                 self._db, self._pid = db, os.getpid()
@@ -404,6 +464,9 @@ class Cache:
             except (sqlite3.Error, OSError):
                 try:  # not a database (corrupted): start it again
                     os.unlink(self.dir / "bodies.sqlite")
+                    for log in ("bodies.sqlite-wal", "bodies.sqlite-shm"):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(self.dir / log)
                 except OSError:
                     return None
         return None

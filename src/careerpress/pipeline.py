@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from .cache import FORMAT, Cache, Output, State, folder_times, refresh_base, scan, stat_tree, unchanged
+from .cache import FORMAT, Cache, Output, State, examine_kept, read_kept_record, scan, stat_tree, unchanged
 from .config import BuildOptions
 from .errors import Problem, Problems
 
@@ -267,21 +267,21 @@ class _OutputWalk:
     the folder is walked (10,000 folders listed are a third of a second of
     system calls). The child checks two thirds and then the first, so that
     a no-op, with nothing else to do, can check that third itself. When all
-    is as expected, the child then works on ``base`` (the kept tree the writer
-    will reuse, and the files the current output changed): it makes them
-    links to the current output's, as the writer would, and reads the mtimes
-    of its folders (see write.SiteWriter.commit). In-process, without that
-    work, where there is no fork, other threads run (the preview server) or
-    the fork fails."""
+    is as expected, the child then examines ``base`` (the kept tree the writer
+    will reuse, the files the current output changed and the tree's stamp; see
+    cache.examine_kept): what may have been added to it since it was checked
+    as the output, the changed files made links to the current ones, as the
+    writer would, and the mtimes of its folders. In-process, the writer
+    examines the base itself, where there is no fork, other threads run (the
+    preview server) or the fork fails."""
 
     _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, folder: Path | None, expected: tuple | None = None, base: Path | None = None):
+    def __init__(self, folder: Path | None, expected: tuple | None = None, base: tuple | None = None):
         self._folder, self._stats, self._pid, self._read = folder, None, None, None
         self._expected = expected if expected is not None and expected[1] is not None else None
         self._base = base if self._expected is not None else None
-        self._refreshed: set[str] | None = None
-        self._times: dict[str, int] | None = None
+        self._examined = None
         self._unread = 0
         # A no-op checks the first third of the paths itself, after its own
         # stat of the content; the child checks the rest, then that third.
@@ -327,14 +327,9 @@ class _OutputWalk:
                             base, refresh, stamp = self._base
                             st = os.lstat(base)
                             ours = stamp is None or (st.st_ino, st.st_ctime_ns) == stamp
-                            refreshed = refresh_base(str(base), str(folder), refresh) if ours else set()
-                            # Held open: the writer claims (moves) the base on the next message,
-                            # and needs the times only when it is done.
-                            fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
-                            pickle.dump(refreshed, fh, pickle.HIGHEST_PROTOCOL)
-                            fh.flush()
-                            folders = [p for p in self._expected[0] if p.endswith("/")]
-                            pickle.dump(folder_times(fd, folders), fh, pickle.HIGHEST_PROTOCOL)
+                            record = read_kept_record(base.parent, base.name) if stamp is not None else None
+                            pickle.dump(examine_kept(str(base), record, str(folder), self._expected[0], refresh)
+                                        if ours else None, fh, pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
@@ -368,28 +363,20 @@ class _OutputWalk:
             return expected[0]
         return stat_tree(self._folder, folders=True)
 
-    def base_refreshed(self) -> set[str] | None:
-        """The files the child made links to the current output's in the base
-        (after result()); None when it did not say."""
-        if self._refreshed is None and self._pid is not None and self._base is not None:
+    def base_examined(self):
+        """What the child found of the base and did to it (after result()):
+        examine_kept's (refreshed, extra, folder times), False when the base is
+        not usable, None when the child did not say."""
+        if self._examined is None and self._pid is not None and self._base is not None:
             try:
                 for _ in range(self._unread):
                     pickle.load(self._read)
-                self._unread, self._refreshed = 0, pickle.load(self._read)
-            except Exception:
-                self.close()
-        return self._refreshed
-
-    def base_times(self) -> dict[str, int] | None:
-        """The mtime_ns of the base's folders, read by the child after its
-        work on it (after base_refreshed())."""
-        if self._times is None and self._refreshed is not None and self._pid is not None:
-            try:
-                self._times = pickle.load(self._read)
+                found = pickle.load(self._read)
+                self._examined = False if found is None else found
             except Exception:
                 pass
             self.close()
-        return self._times
+        return self._examined
 
     def close(self) -> None:
         """Stop and reap the child (done, or no longer needed)."""
@@ -562,7 +549,10 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
             with SiteWriter(options.out_dir, previous=dict(old_digests), trash=cache.dir / "trash",
                             base=state.base if same_out else None, current=out_now,
                             recorded=frozenset(state.digests) if same_out else frozenset(),
-                            copy_first=cache.keep_warm, base_refreshed=walk.base_refreshed, base_times=walk.base_times) as writer:
+                            copy_first=cache.keep_warm, base_examined=walk.base_examined,
+                            current_racy=frozenset(state.out_check.racy)
+                            if state is not None and state.out_check is not None and out_now == state.out_stats
+                            else frozenset()) as writer:
                 for out_path, owner in kept:
                     if not writer.keep(out_path, owner or f"/{out_path}"):
                         raise _Stale(out_path)

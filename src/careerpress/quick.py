@@ -213,7 +213,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
     except Exception:   # more than it reads (NotQuick), a damaged row, a template error …
         return None     # the full build finds out, and reports what is the writer's to fix
 
-    from .search import SearchIndexFailed
+    from .search import OUTPUT_SUBDIR, SearchIndexFailed
     from .write import BaseUnusable, SiteWriter
     out_now = walk.result()
     if out_now != head.out_stats:   # edited by hand: the full build finds what to mend
@@ -228,9 +228,12 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
         with SiteWriter(options.out_dir, previous=dict(head.digests), trash=cache.dir / "trash", base=head.base,
                         current=out_now, recorded=frozenset(head.digests), copy_first=cache.keep_warm,
                         recorded_folders=frozenset(p for p in head.out_stats if p.endswith("/")),
-                        base_refreshed=walk.base_refreshed,
-                        base_times=walk.base_times) as writer:
-            missing = writer.keep_all([p for p in head.digests if p not in fresh])
+                        base_examined=walk.base_examined,
+                        current_racy=frozenset(head.out_check.racy) if head.out_check else frozenset()) as writer:
+            kept = [p for p in head.digests if p not in fresh]
+            if options.search:   # the index is the search stage's to keep or make again
+                kept = [p for p in kept if not p.startswith(f"{OUTPUT_SUBDIR}/")]
+            missing = writer.keep_all(kept)
             if missing:
                 raise BaseUnusable(missing[0])   # gone since the walk: the full build copes
             for f in files:

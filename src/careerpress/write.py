@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .cache import Base, OutCheck, record_tree
+from .cache import KEPT_RECORD, Base, OutCheck, examine_kept, read_kept_record, record_tree, write_kept_record
 from .render.types import RenderedFile
 
 
@@ -64,10 +64,10 @@ class SiteWriter:
     base: Base | None = None       # a kept tree to reuse
     current: dict = field(default_factory=dict)   # every path in the current output (a walk: files and "folders/")
     copy_first: bool = False       # a first output is copied for the next build (a process that builds again)
-    # the walk's child's work on the base (see pipeline._OutputWalk): the files
-    # it made links to the current output's, then the mtimes of its folders
-    base_refreshed: Callable[[], set[str] | None] | None = None
-    base_times: Callable[[], dict[str, int] | None] | None = None
+    # the walk's child's look at the base: cache.examine_kept's answer, False
+    # (not usable) or None (no word: the writer looks itself)
+    base_examined: Callable[[], tuple | bool | None] | None = None
+    current_racy: frozenset[str] = frozenset()    # folders of the current output whose mtime is not to be trusted
     recorded: frozenset[str] = frozenset()        # the files the last build wrote
     recorded_folders: frozenset[str] | None = None   # and its folders ("path/"), when known
     claimed: dict[str, str] = field(default_factory=dict)      # out_path -> what produced it
@@ -84,10 +84,11 @@ class SiteWriter:
         self._old = str(self.out_dir)
         if self.trash is not None and self.trash.is_dir():
             _wait_for_copy(self.trash)
+        self._base_times: dict[str, int] | None = None
         self.tmp = self._claim_base()
         if self.trash is not None and self.trash.is_dir():
             for stale in self.trash.iterdir():   # a removal cut short, an unused base
-                if stale.name != LOCK:
+                if stale.name not in (LOCK, KEPT_RECORD):
                     _remove_in_background(stale)
         # Folders a killed build left beside the output (the site's lock is held).
         for stale in self.out_dir.parent.glob(f".{self.out_dir.name}.[no][el][wd]-*"):
@@ -108,11 +109,18 @@ class SiteWriter:
             return tmp
         if not self.base.worth_reusing(len(self.recorded)):
             return tmp
-        # What the walk's child did to it meanwhile (done before it is claimed)
-        refreshed = (self.base_refreshed() if self.base_refreshed is not None else None) or frozenset()
         kept = self.trash / self.base.name
+        # What may have been added to it since it was checked as the output,
+        # found (and the changed files brought up to date) by the walk's child
+        # meanwhile, or here.
+        found = self.base_examined() if self.base_examined is not None else None
         try:
             if self.base.stamp is not None and _stamp(kept) != self.base.stamp:
+                return tmp
+            if found is None:
+                record = read_kept_record(self.trash, self.base.name) if self.base.stamp is not None else None
+                found = examine_kept(str(kept), record, self._old, self.current)
+            if not found:
                 return tmp
             os.rmdir(tmp)
             os.rename(kept, tmp)
@@ -121,7 +129,8 @@ class SiteWriter:
             return tmp
         # and whatever was added to the current output by hand: a copied base
         # (see commit) may have taken it in
-        self._suspect = set(self.base.differs - refreshed).union(self.current.keys() - self.recorded)
+        refreshed, extra, self._base_times = found
+        self._suspect = set(self.base.differs - refreshed).union(extra, self.current.keys() - self.recorded)
         return tmp
 
     def _discard(self, tree: Path) -> None:
@@ -345,9 +354,13 @@ class SiteWriter:
         # A reused tree's folders have the mtimes the walk's child read before
         # the tree was claimed, but those this build changed; a fresh tree's
         # are all read.
-        known = self.base_times() if self._suspect is not None and not self._touched_all and self.base_times \
-            else None
-        self.out_stats, self.out_check = record_tree(self._new, files, folders, known, self._touched)
+        known = self._base_times if self._suspect is not None and not self._touched_all else None
+        try:
+            self.out_stats, self.out_check = record_tree(self._new, files, folders, known, self._touched)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            if self._suspect is None:
+                raise
+            raise BaseUnusable(str(exc)) from exc   # the reused tree lost a folder meanwhile
         if not self.out_dir.exists():
             os.rename(self.tmp, self.out_dir)
             if self.copy_first:
@@ -373,6 +386,10 @@ class SiteWriter:
                 return
             # the files not linked, the folders the new output does not have
             differs = (self.current.keys() | self.digests.keys()) - self.linked - folders
+            try:
+                write_kept_record(self.trash, moved.name, self.current, self.current_racy)
+            except OSError:
+                pass   # without it, the build that reuses the tree walks it
             self.kept_base = Base(moved.name, _stamp(moved), frozenset(differs))
             return
         shutil.rmtree(old, ignore_errors=True)

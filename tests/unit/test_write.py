@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from careerpress.render.types import RenderedFile
-from careerpress.cache import OutCheck, folder_times, record_tree, stat_tree, unchanged
+from careerpress.cache import KEPT_RECORD, OutCheck, record_tree, stat_tree, unchanged
 from careerpress.write import LOCK, BaseUnusable, Copy, OutputCollision, SiteWriter
 
 
@@ -37,7 +37,7 @@ def test_the_replaced_output_is_kept_and_made_into_the_one_after(tmp_path):
     second = next_output(out, trash, first, None, ("index.html", b"two"), ("a/index.html", b"a"),
                          ("b/index.html", b"b"))
     assert second.kept_base is not None
-    assert [p.name for p in trash.iterdir() if p.name != LOCK] == [second.kept_base.name], \
+    assert [p.name for p in trash.iterdir() if p.name not in (LOCK, KEPT_RECORD)] == [second.kept_base.name], \
         "the replaced output was not kept"
     a_before = os.stat(out / "a" / "index.html")
     (out / "stray.txt").write_text("added by hand")
@@ -140,7 +140,7 @@ def test_a_removal_cut_short_is_finished_by_the_next_build(tmp_path):
     deadline = time.monotonic() + 10
     while (trash / ".public.old-x").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [p.name for p in trash.iterdir() if p.name != LOCK] == [w.kept_base.name], \
+    assert [p.name for p in trash.iterdir() if p.name not in (LOCK, KEPT_RECORD)] == [w.kept_base.name], \
         "only the output just replaced stays"
 
 
@@ -187,21 +187,17 @@ def age(root: Path, top: bool = True) -> None:
 
 
 def test_a_reused_tree_records_its_folders_as_a_walk_would(tmp_path):
-    """The folders of a reused tree keep the mtimes read before it was claimed,
+    """The folders of a reused tree keep the mtimes read when it was examined,
     but those the build changed: what is recorded must be what a walk gives."""
     out, trash = tmp_path / "public", tmp_path / "trash"
     pages = [("index.html", b"1"), ("a/index.html", b"a"), ("b/index.html", b"b"), ("c/x/index.html", b"x")]
     first = write(out, *pages)
     second = next_output(out, trash, first, None, ("index.html", b"2"), *pages[1:])
-    kept = trash / second.kept_base.name
-    age(kept, top=False)   # (its ctime is how the writer knows the tree is its own)
-    fd = os.open(kept, os.O_RDONLY)
-    times = folder_times(fd, [p for p in stat_tree(out, folders=True) if p.endswith("/")])
-    os.close(fd)
+    age(trash / second.kept_base.name, top=False)   # (its ctime is how the writer knows the tree is its own)
+    # the record of its folders is an hour newer: all are looked at, none trusted
     with SiteWriter(out, previous=dict(second.digests), trash=trash, base=second.kept_base,
-                    current=stat_tree(out, folders=True), recorded=frozenset(second.digests),
-                    base_times=lambda: times) as third:
-        assert third.keep("index.html", "/index.html") and third.keep("a/index.html", "/a/index.html")
+                    current=stat_tree(out, folders=True), recorded=frozenset(second.digests)) as third:
+        assert third.keep_all(["index.html", "a/index.html"]) == []
         third.write(RenderedFile("b/index.html", b"b2", frozenset()))     # changed in place
         third.write(RenderedFile("d/e/index.html", b"e", frozenset()))    # new folders; c/x/ goes
         third.commit()
@@ -209,6 +205,48 @@ def test_a_reused_tree_records_its_folders_as_a_walk_would(tmp_path):
     assert tree(out) == {"index.html": b"2", "a/index.html": b"a", "b/index.html": b"b2", "d/e/index.html": b"e"}
     assert third.out_stats == stat_tree(out, folders=True), "the recorded stats are not what a walk gives"
     assert unchanged(str(out), third.out_stats, third.out_check)
+    fourth = next_output(out, trash, third, third.kept_base, ("index.html", b"2"), ("a/index.html", b"a"))
+    assert fourth.out_stats == stat_tree(out, folders=True)
+
+
+@pytest.mark.parametrize("stray", ["a/stray.html", "a/new/stray.html", "c/x/stray.html"])
+def test_what_was_added_to_the_output_while_it_was_replaced_does_not_come_back(tmp_path, stray):
+    """A file added to the output after the build that replaces it checked it
+    (Finder's .DS_Store, an editor's swap file) goes with it into the kept
+    tree; the build that reuses that tree must not carry it over."""
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    pages = [("index.html", b"1"), ("a/index.html", b"a"), ("c/x/index.html", b"x")]
+    first = write(out, *pages)
+    second = next_output(out, trash, first, None, ("index.html", b"2"), *pages[1:])
+    time.sleep(0.06)   # past the window in which a folder's mtime is not trusted
+    kept = trash / second.kept_base.name
+    (kept / stray).parent.mkdir(parents=True, exist_ok=True)
+    (kept / stray).write_text("added by hand")
+    third = next_output(out, trash, second, second.kept_base, ("index.html", b"3"), *pages[1:])
+    assert os.stat(out).st_ino == second.kept_base.stamp[0], "the kept tree was not reused"
+    assert tree(out) == {"index.html": b"3", "a/index.html": b"a", "c/x/index.html": b"x"}
+    assert third.out_stats == stat_tree(out, folders=True)
+
+
+def test_a_copy_of_the_output_is_compared_with_it_before_it_is_reused(tmp_path):
+    """A copy made in the background has no record of its folders: it is
+    walked, and what the output does not have is taken out."""
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    with SiteWriter(out, trash=trash, copy_first=True) as first:
+        first.write(RenderedFile("index.html", b"one", frozenset()))
+        first.write(RenderedFile("a/index.html", b"a", frozenset()))
+        first.commit()
+    _wait_for_copy_done(trash)
+    (trash / first.kept_base.name / "a" / "stray.html").write_text("taken in by the copy")
+    second = next_output(out, trash, first, first.kept_base, ("index.html", b"two"), ("a/index.html", b"a"))
+    assert tree(out) == {"index.html": b"two", "a/index.html": b"a"}
+    assert second.out_stats == stat_tree(out, folders=True)
+
+
+def _wait_for_copy_done(trash: Path) -> None:
+    import fcntl
+    with open(trash / LOCK, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
 
 
 def fixture_tree(root: Path) -> tuple[dict, OutCheck]:
@@ -216,6 +254,10 @@ def fixture_tree(root: Path) -> tuple[dict, OutCheck]:
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     age(root)
+    old = time.time_ns() - 3600 * 10**9   # the files too: an edit made now changes the mtime
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(old, old))
     stats = stat_tree(root, folders=True)
     return record_tree(str(root), {p: s for p, s in stats.items() if not p.endswith("/")},
                        [p for p in stats if p.endswith("/")])
@@ -249,9 +291,10 @@ def test_a_folder_changed_within_the_clocks_granularity_is_listed(tmp_path):
     and keep that mtime (a coarse clock): such a folder is listed, not trusted."""
     root = tmp_path / "public"
     fixture_tree(root)
-    (root / "a" / "index.html").write_text("b")   # "a/" stays as it was, so only it and the top are fresh
     (root / "a" / "new.html").write_text("n")
     (root / "a" / "new.html").unlink()
+    now = time.time_ns()
+    os.utime(root / "a", ns=(now, now))   # changed just now: only "a/" (the rest is an hour old)
     stats = stat_tree(root, folders=True)
     recorded, check = record_tree(str(root), {p: s for p, s in stats.items() if not p.endswith("/")},
                                   [p for p in stats if p.endswith("/")])
