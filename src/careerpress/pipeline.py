@@ -265,15 +265,17 @@ class _OutputWalk:
     When the last build left ``expected`` (its stats and OutCheck), each path
     is stat'ed, and if all are as they were those stats are the answer; else
     the folder is walked (10,000 folders listed are a third of a second of
-    system calls). The child checks two thirds and then the first, so that
-    a no-op, with nothing else to do, can check that third itself. When all
-    is as expected, the child then examines ``base`` (the kept tree the writer
-    will reuse, the files the current output changed and the tree's stamp; see
-    cache.examine_kept): what may have been added to it since it was checked
-    as the output, the changed files made links to the current ones, as the
-    writer would, and the mtimes of its folders. In-process, the writer
-    examines the base itself, where there is no fork, other threads run (the
-    preview server) or the fork fails."""
+    system calls). The child checks the last two thirds, then (if they are
+    as expected) examines ``base``, then checks the first third; a build that
+    shares the work (result(share=True)) checks that third itself meanwhile.
+
+    ``base`` is the kept tree the writer will reuse, the files the current
+    output changed and the tree's stamp (see cache.examine_kept): the child
+    finds what may have been added to it since it was checked as the output,
+    makes the changed files links to the current ones, as the writer would,
+    and reads the mtimes of its folders. In-process, the writer examines the
+    base itself: where there is no fork, other threads run (the preview
+    server) or the fork fails."""
 
     _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -282,7 +284,6 @@ class _OutputWalk:
         self._expected = expected if expected is not None and expected[1] is not None else None
         self._base = base if self._expected is not None else None
         self._examined = None
-        self._unread = 0
         # A no-op checks the first third of the paths itself, after its own
         # stat of the content; the child checks the rest, then that third.
         self._cut = len(self._expected[0]) // 3 if self._expected is not None else 0
@@ -315,21 +316,19 @@ class _OutputWalk:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
                 os.close(read)
                 with os.fdopen(write, "wb") as fh:
-                    # A message for each share: None when it is as expected, else the walk (and no more).
-                    for start, stop in ((self._cut, None), (0, self._cut)):
-                        same = self._expected is not None and unchanged(str(folder), *self._expected, start, stop)
-                        pickle.dump(None if same else stat_tree(folder, folders=True), fh, pickle.HIGHEST_PROTOCOL)
-                        fh.flush()
-                        if not same:
-                            break
-                    else:
-                        if self._base is not None:
+                    # The first two thirds: None when as expected, else the walk (and no more).
+                    same = self._expected is not None and unchanged(str(folder), *self._expected, self._cut)
+                    self._send(fh, None if same else stat_tree(folder, folders=True))
+                    if same:
+                        if self._base is not None:   # the base: counts only if the last third is as expected too
                             base, refresh, stamp = self._base
                             st = os.lstat(base)
                             ours = stamp is None or (st.st_ino, st.st_ctime_ns) == stamp
                             record = read_kept_record(base.parent, base.name) if stamp is not None else None
-                            pickle.dump(examine_kept(str(base), record, str(folder), self._expected[0], refresh)
-                                        if ours else None, fh, pickle.HIGHEST_PROTOCOL)
+                            self._send(fh, examine_kept(str(base), record, str(folder), self._expected[0], refresh)
+                                       if ours else None)
+                        same = unchanged(str(folder), *self._expected, 0, self._cut)
+                        self._send(fh, None if same else stat_tree(folder, folders=True))
                 code = 0
             finally:
                 os._exit(code)
@@ -344,35 +343,51 @@ class _OutputWalk:
             self._stats = self._result(share)
         return self._stats
 
+    @staticmethod
+    def _send(fh, message) -> None:
+        pickle.dump(message, fh, pickle.HIGHEST_PROTOCOL)
+        fh.flush()
+
     def _result(self, share: bool) -> dict[str, tuple[int, int]]:
         folder, expected = str(self._folder), self._expected
         if self._pid is not None:
             try:
                 first = pickle.load(self._read)
                 if first is not None or expected is None:   # the child walked
+                    self.close()
                     return first
-                if share:
-                    self._unread = 1   # the child's word on this process's share
-                    same = unchanged(folder, *expected, 0, self._cut)
-                    return expected[0] if same else stat_tree(self._folder, folders=True)
-                second = pickle.load(self._read)
-                return expected[0] if second is None else second
+                if share:   # the last third here, while the child looks at the base
+                    if unchanged(folder, *expected, 0, self._cut):
+                        return expected[0]
+                    self.close()
+                    return stat_tree(self._folder, folders=True)
+                if self._base is not None:
+                    self._examined = self._base_word(pickle.load(self._read))
+                last = pickle.load(self._read)
+                if last is None:
+                    return expected[0]
+                self._examined = None
+                self.close()
+                return last
             except Exception:   # the child failed
+                self._examined = None
                 self.close()
         if expected is not None and unchanged(folder, *expected):
             return expected[0]
         return stat_tree(self._folder, folders=True)
 
+    @staticmethod
+    def _base_word(found):
+        return False if found is None else found
+
     def base_examined(self):
-        """What the child found of the base and did to it (after result()):
-        examine_kept's (refreshed, extra, folder times), False when the base is
-        not usable, None when the child did not say."""
+        """What the child found of the base and did to it (after result(), and
+        only when the output was found intact): examine_kept's (refreshed,
+        extra, folder times), False when the base is not usable, None when the
+        child did not say."""
         if self._examined is None and self._pid is not None and self._base is not None:
-            try:
-                for _ in range(self._unread):
-                    pickle.load(self._read)
-                found = pickle.load(self._read)
-                self._examined = False if found is None else found
+            try:   # after result(share=True): the next message
+                self._examined = self._base_word(pickle.load(self._read))
             except Exception:
                 pass
             self.close()
