@@ -857,6 +857,12 @@ def test_a_body_edit_is_rebuilt_without_the_whole_graph(built, tmp_path, monkeyp
     assert "An added paragraph" in (site / "public/articles/alpha/index.html").read_text(encoding="utf-8")
     after = _stats(site / "public")
     assert {p for p in after if after[p] != before.get(p)} == {"articles/alpha/index.html"}
+    edit_body(site, random.Random(1))   # from the kept tree this time, examined by the walk's child
+    assert build_here(site).changed == ["articles/alpha/index.html"]
+    from careerpress.cache import Cache, stat_tree, unchanged
+    head = Cache(site).load_state(whole=False)
+    assert head.out_stats == stat_tree(site / "public", folders=True), "what is recorded is not what a walk gives"
+    assert unchanged(str(site / "public"), head.out_stats, head.out_check)
 
 
 @pytest.mark.parametrize("stray", ["articles/beta/stray.html", "articles/beta/new/stray.html"])

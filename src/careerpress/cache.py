@@ -100,6 +100,12 @@ def _racy(mtime_ns: int, now_ns: int) -> bool:
     return now_ns - mtime_ns < window
 
 
+def _listing(root: str, folder: str) -> list[str]:
+    """The entries of ``folder`` ("path/", "" for ``root`` itself), as stat_tree names them."""
+    with os.scandir(os.path.join(root, folder)) as entries:
+        return [f"{folder}{e.name}/" if e.is_dir() else folder + e.name for e in entries]
+
+
 def refresh_base(base: str, current: str, paths) -> set[str]:
     """Make each of ``paths`` in the kept tree ``base`` a hard link to the file
     of the ``current`` output (checked intact just before), as the next build
@@ -162,12 +168,11 @@ def examine_kept(base: str, record: dict[str, int] | None, current: str, expecte
     try:
         if record is None:
             found = stat_tree(Path(base), folders=True)
-            extra = {p for p, st in found.items() if expected.get(p) != st and st[1] != FOLDER_SIZE
-                     or p not in expected} | (expected.keys() - found.keys())
+            extra = {p for p, st in found.items() if p not in expected or (st[1] != FOLDER_SIZE and expected[p] != st)}
+            extra |= expected.keys() - found.keys()
             times = {p: st[0] for p, st in found.items() if st[1] == FOLDER_SIZE}
         else:
-            with os.scandir(base) as entries:
-                extra = {f"{e.name}/" if e.is_dir() else e.name for e in entries}
+            extra = set(_listing(base, ""))
             times = {}
             for folder, mtime in record.items():
                 st = os.stat(folder, dir_fd=fd)
@@ -175,8 +180,7 @@ def examine_kept(base: str, record: dict[str, int] | None, current: str, expecte
                     return None
                 times[folder] = st.st_mtime_ns
                 if st.st_mtime_ns != mtime:
-                    with os.scandir(os.path.join(base, folder)) as entries:
-                        extra.update(f"{folder}{e.name}/" if e.is_dir() else folder + e.name for e in entries)
+                    extra.update(_listing(base, folder))
         refreshed = refresh_base(base, current, [p for p in refresh if p not in extra])
         for folder in {p[: p.rfind("/") + 1] for p in refreshed}:
             times[folder] = os.stat(folder, dir_fd=fd).st_mtime_ns
@@ -233,8 +237,7 @@ def unchanged(root: str, stats: dict[str, tuple[int, int]], check: OutCheck, sta
             if os.fstat(fd).st_mtime_ns != check.root:
                 return False
             for folder, count in check.racy.items():
-                with os.scandir(os.path.join(root, folder)) as entries:
-                    names = [f"{folder}{e.name}/" if e.is_dir() else folder + e.name for e in entries]
+                names = _listing(root, folder)
                 if len(names) != count or not all(name in stats for name in names):
                     return False
         st = os.stat
