@@ -103,12 +103,13 @@ def parse_all(sources: list[SourceFile], base_path: str, jobs: int) -> Iterator[
 
 
 # ---------------------------------------------------------------- rendering in parallel
-_render_job: tuple | None = None   # (SiteRenderer, tasks), set before the pool forks
+_render_job: tuple | None = None   # (SiteRenderer, tasks, put), set before the pool forks
 
 
 def _render_in_worker(i: int) -> list[RenderedFile]:
-    renderer, tasks = _render_job
-    return _render_task(renderer, tasks[i])
+    renderer, tasks, put = _render_job
+    files = _render_task(renderer, tasks[i])
+    return files if put is None else [put(f) for f in files]
 
 
 def _render_task(renderer, task) -> list[RenderedFile]:
@@ -118,8 +119,10 @@ def _render_task(renderer, task) -> list[RenderedFile]:
     return renderer.listing(arg, only, [])
 
 
-def render_all(renderer, tasks: list[tuple], jobs: int):
-    """Yield the files of every task, in order, on ``jobs`` processes."""
+def render_all(renderer, tasks: list[tuple], jobs: int, put=None):
+    """Yield the files of every task, in order, on ``jobs`` processes. With
+    several, each process passes the files it rendered through ``put``
+    (SiteWriter.put: it writes them into the next tree) before sending them."""
     import multiprocessing
     global _render_job
     jobs = jobs or os.cpu_count() or 1
@@ -127,7 +130,7 @@ def render_all(renderer, tasks: list[tuple], jobs: int):
         for task in tasks:
             yield from _render_task(renderer, task)
         return
-    _render_job = (renderer, tasks)
+    _render_job = (renderer, tasks, put)
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
             for files in pool.imap(_render_in_worker, range(len(tasks)), chunksize=16):
@@ -572,7 +575,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
                     if not writer.keep(out_path, owner or f"/{out_path}"):
                         raise _Stale(out_path)
                     outputs[out_path] = previous[out_path]
-                for f in render_all(renderer, tasks, options.jobs):
+                for f in render_all(renderer, tasks, options.jobs, writer.put):
                     writer.write(f)
                     outputs[f.out_path] = Output(writer.digests[f.out_path], *marks.record(f.deps, f.origin))
                 for f in renderer.generated(listed):

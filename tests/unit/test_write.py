@@ -178,6 +178,38 @@ def test_two_producers_of_one_path_collide(tmp_path):
     assert not any(p.name.startswith(".public") for p in tmp_path.iterdir())
 
 
+# ---------------------------------------------------------------- put(): a worker process writes
+def test_a_file_put_by_a_worker_is_in_the_output_and_taken_in(tmp_path):
+    out = tmp_path / "public"
+    first = write(out, ("same.html", b"same"), ("a/index.html", b"v1"))
+    same_inode = os.stat(out / "same.html").st_ino
+    with SiteWriter(out, previous=dict(first.digests)) as w:
+        sent = [w.put(RenderedFile(p, c, frozenset(), f"content/{p}.md"))
+                for p, c in (("a/index.html", b"v2"), ("b/c/index.html", b"new"), ("same.html", b"same"))]
+        assert [f.content for f in sent] == [b"", b"", b"same"], "a worker sent bytes it had written"
+        assert (w.tmp / "b" / "c" / "index.html").read_bytes() == b"new"
+        for f in sent:
+            w.write(f)
+        w.commit()
+    assert tree(out) == {"same.html": b"same", "a/index.html": b"v2", "b/c/index.html": b"new"}
+    assert w.changed == {"a/index.html", "b/c/index.html"}
+    assert os.stat(out / "same.html").st_ino == same_inode, "an unchanged file was written again"
+    assert w.out_stats == stat_tree(out, folders=True)
+
+
+def test_a_worker_never_writes_through_a_file_another_source_placed(tmp_path):
+    # a kept page's file is a hard link to the current output's: a second
+    # source of its path, rendered by a worker, must not write into it
+    out = tmp_path / "public"
+    first = write(out, ("a/index.html", b"current"))
+    with pytest.raises(OutputCollision) as info:
+        with SiteWriter(out, previous=dict(first.digests)) as w:
+            assert w.keep("a/index.html", "content/articles/a.md")
+            w.write(w.put(RenderedFile("a/index.html", b"other", frozenset(), "content/articles/b.md")))
+    assert (info.value.first, info.value.second) == ("content/articles/a.md", "content/articles/b.md")
+    assert tree(out) == {"a/index.html": b"current"}
+
+
 def age(root: Path, top: bool = True) -> None:
     """Every folder under ``root`` (and it, with ``top``) as if made an hour
     ago: a change made now shows in its mtime."""

@@ -20,7 +20,7 @@ from markdown import inlinepatterns, util
 from markdown.extensions import Extension
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import InlineProcessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
 from ..errors import Problem, ERROR
 
@@ -45,7 +45,9 @@ _LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d+[.)])\s")
 # definition, or an HTML attribute. Writers never need one; it is an error.
 _UNSAFE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?|(?:href|src)\s*=\s*[\"']?\s*)"
                           r"(javascript|vbscript|data)\s*:", re.I)
-_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.I)  # what any unsafe link contains
+# What any unsafe link contains, in a case-folded text (a case-blind pattern is
+# several times slower: it has no first letters to skip ahead by).
+_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:")
 
 
 class Shortcode(NamedTuple):   # tuples: the cache stores thousands of them
@@ -86,6 +88,7 @@ class _State:
 
     def reset(self, path: str, first_line: int, next_index: int):
         self.path, self.first_line, self.next_index = path, first_line, next_index
+        self.present: set[str] = set(_GATES)   # which of _GATES' characters the text holds
         self.shortcodes: list[Shortcode] = []
         self.problems: list[Problem] = []
         self.links: list[str] = []
@@ -123,8 +126,10 @@ class _ShortcodePreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         st, out = self.state, []
+        text = "\n".join(lines)
+        st.present = {c for c in _GATES if c in text}
         # Most texts hold no scheme that could be unsafe: then no line needs the check.
-        check_links = _SCHEME.search(_link_text("\n".join(lines))) is not None
+        check_links = _SCHEME.search(_link_text(text).casefold()) is not None
         fence: str | None = None
         in_code = in_list = False
         prev_blank = True
@@ -185,10 +190,15 @@ class _ShortcodePreprocessor(Preprocessor):
         return text
 
 
-def _link_text(line: str) -> str:
-    """A line as a browser reads link targets: entities decoded, tabs and
-    newlines dropped (``&#106;ava\tscript:`` is ``javascript:``)."""
-    return re.sub(r"[\t\r\n]", "", html.unescape(_CODE_SPAN.sub("", line)))
+def _link_text(text: str) -> str:
+    """Text as a browser reads link targets: code spans left out, entities
+    decoded, tabs and newlines dropped (``&#106;ava\tscript:`` is ``javascript:``).
+    Each step only where it can change something: this runs on every page."""
+    if "`" in text:   # a code span never spans lines: only the lines with a backtick
+        text = "\n".join(_CODE_SPAN.sub("", line) if "`" in line else line for line in text.split("\n"))
+    if "&" in text:
+        text = html.unescape(text)
+    return text.replace("\t", "").replace("\r", "").replace("\n", "")
 
 
 # What a text must contain for an inline pattern to match, by the pattern's
@@ -245,6 +255,31 @@ def _trigger(pattern) -> tuple[str, ...] | None:
     return _TRIGGERS.get(getattr(pattern, "pattern", None))
 
 
+# Tree processors that can change nothing unless the text holds a character:
+# attribute lists are in braces; the escaped characters that "unescape" puts
+# back come only from backslash escapes. Name -> (character, priority they
+# are registered with).
+_GATES_OF = {"attr_list": ("{", 8), "unescape": ("\\", 0)}
+_GATES = frozenset(c for c, _ in _GATES_OF.values())
+
+
+class _Gated(Treeprocessor):
+    """Runs ``inner`` only when the text holds its character (each walks
+    every element of the tree: ~5 % of a page's Markdown time, for nothing)."""
+
+    def __init__(self, md, inner: Treeprocessor, char: str, state: _State):
+        super().__init__(md)
+        self.inner, self.char, self.state = inner, char, state
+
+    def __getattr__(self, name):   # others use its helpers (the inline stage: unescape's RE)
+        return getattr(self.inner, name)
+
+    def run(self, root):
+        if self.char in self.state.present:
+            return self.inner.run(root)
+        return None
+
+
 class _CareerpressExtension(Extension):
     def __init__(self, state: _State):
         super().__init__()
@@ -253,6 +288,9 @@ class _CareerpressExtension(Extension):
     def extendMarkdown(self, md):
         md.preprocessors.register(_ShortcodePreprocessor(md, self.state), "careerpress_shortcodes", 35)
         md.treeprocessors.register(_InlineProcessor(md), "inline", 20)
+        for name, (char, priority) in _GATES_OF.items():
+            if name in md.treeprocessors:
+                md.treeprocessors.register(_Gated(md, md.treeprocessors[name], char, self.state), name, priority)
 
 
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "attr_list", "sane_lists", "toc", "codehilite"]
