@@ -487,13 +487,16 @@ class Cache:
 
     def put_docs(self, items: list[tuple[str, object]]) -> bool:
         """Store parsed documents; False when the cache cannot take them."""
+        return self.put_doc_blobs([(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items])
+
+    def put_doc_blobs(self, items: list[tuple[str, bytes]]) -> bool:
+        """put_docs() of documents pickled already."""
         db = self._conn()
         if db is None:
             return False
         try:
             with db:
-                db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
-                               ((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items))
+                db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", items)
         except sqlite3.Error:
             return False
         return True

@@ -80,26 +80,40 @@ def _init_worker(base_path: str) -> None:
     _worker_md = MarkdownRenderer(base_path)
 
 
-def _parse_in_worker(source: SourceFile):
+def _parse_in_worker(item: tuple[SourceFile, str | None]):
+    return _parsed(*item, _worker_md)
+
+
+def _parsed(source: SourceFile, key: str | None, md) -> tuple[Document | None, list[Problem], bytes | None]:
+    """A page parsed; with its cache ``key``: its skeleton and the whole
+    (document, problems) pickled for the cache, made where it was parsed (the
+    main process would unpickle the whole and pickle it again: at 10,000
+    pages, seconds of a core that the parsing processes need)."""
     from .content import parse_document
-    return parse_document(source, _worker_md)
+    doc, problems = parse_document(source, md)
+    if key is None or doc is None:
+        return doc, problems, None
+    return skeleton(doc, key), problems, pickle.dumps((doc, problems), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def parse_all(sources: list[SourceFile], base_path: str, jobs: int) -> Iterator[tuple[Document | None, list[Problem]]]:
-    """Every page parsed, in the order given, on ``jobs`` processes."""
+def parse_all(sources: list[SourceFile], base_path: str, jobs: int, keys: list[str] | None = None
+              ) -> Iterator[tuple[Document | None, list[Problem], bytes | None]]:
+    """Every page parsed, in the order given, on ``jobs`` processes: each
+    document, its problems and, given the pages' cache ``keys``, the document
+    as a skeleton and the whole pickled (see _parsed)."""
     import multiprocessing   # a one-page rebuild does not pay for importing it
-    from .content import parse_document
     from .content.markdown import MarkdownRenderer
+    items = list(zip(sources, keys or [None] * len(sources)))
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(sources) < PARALLEL_THRESHOLD:
         md = MarkdownRenderer(base_path)
-        yield from (parse_document(s, md) for s in sources)
+        yield from (_parsed(*item, md) for item in items)
         return
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() \
         else multiprocessing.get_context()
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(base_path,)) as pool:
         chunk = max(1, min(64, len(sources) // (jobs * 8)))
-        yield from pool.imap(_parse_in_worker, sources, chunksize=chunk)
+        yield from pool.imap(_parse_in_worker, items, chunksize=chunk)
 
 
 # ---------------------------------------------------------------- rendering in parallel
@@ -172,25 +186,27 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
     # Parsed bodies go to the cache as they come, and the build keeps only
     # skeletons: rendering reads each body back when it needs it, so memory
     # does not grow with the site's text. Without a cache it keeps them all.
-    fresh: list[tuple[int, str, tuple[Document, list[Problem]]]] = []
+    fresh: list[tuple[int, str, bytes]] = []
 
     def store() -> None:
-        if not cache.put_docs([(key, parsed) for _, key, parsed in fresh]):
-            for i, _, (doc, _) in fresh:
-                docs[i] = doc
+        if not cache.put_doc_blobs([(key, blob) for _, key, blob in fresh]):
+            for i, _, blob in fresh:
+                docs[i] = pickle.loads(blob)[0]
         fresh.clear()
 
-    for (src, key), (doc, doc_problems) in zip(to_parse, parse_all([s for s, _ in to_parse], base_path, jobs)):
+    keys = [key for _, key in to_parse] if cache is not None else None
+    for (src, key), (doc, doc_problems, blob) in zip(to_parse, parse_all([s for s, _ in to_parse], base_path,
+                                                                          jobs, keys)):
         problems.extend(doc_problems)
         if doc is None:
             continue
-        bare = skeleton(doc, key)
-        entries[src.src_path] = (stats.get(src.site_path), key, bare, doc_problems)
         if cache is None:
+            entries[src.src_path] = (stats.get(src.site_path), key, skeleton(doc, key), doc_problems)
             docs.append(doc)
             continue
-        docs.append(bare)
-        fresh.append((len(docs) - 1, key, (doc, doc_problems)))
+        entries[src.src_path] = (stats.get(src.site_path), key, doc, doc_problems)
+        docs.append(doc)
+        fresh.append((len(docs) - 1, key, blob))
         if len(fresh) == 256:
             store()
     if fresh:
