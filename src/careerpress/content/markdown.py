@@ -45,9 +45,10 @@ _LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d+[.)])\s")
 # definition, or an HTML attribute. Writers never need one; it is an error.
 _UNSAFE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?|(?:href|src)\s*=\s*[\"']?\s*)"
                           r"(javascript|vbscript|data)\s*:", re.I)
-# What any unsafe link contains, in a case-folded text (a case-blind pattern is
-# several times slower: it has no first letters to skip ahead by).
-_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:")
+# What any unsafe link contains. In ASCII text, lower-cased first: a case-blind
+# pattern is several times slower (it has no first letters to skip ahead by).
+_SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.I)
+_SCHEME_LOWER = re.compile(_SCHEME.pattern)
 
 
 class Shortcode(NamedTuple):   # tuples: the cache stores thousands of them
@@ -129,7 +130,7 @@ class _ShortcodePreprocessor(Preprocessor):
         text = "\n".join(lines)
         st.present = {c for c in _GATES if c in text}
         # Most texts hold no scheme that could be unsafe: then no line needs the check.
-        check_links = _SCHEME.search(_link_text(text).casefold()) is not None
+        check_links = _has_scheme(_link_text(text))
         fence: str | None = None
         in_code = in_list = False
         prev_blank = True
@@ -188,6 +189,11 @@ class _ShortcodePreprocessor(Preprocessor):
         if "{{<" in text:
             self.state.error(lineno, "shortcode is not closed: write {{< name key >}}")
         return text
+
+
+def _has_scheme(text: str) -> bool:
+    # Beyond ASCII the case-blind pattern decides: it takes "İ" for "i", as lower() does not.
+    return (_SCHEME_LOWER.search(text.lower()) if text.isascii() else _SCHEME.search(text)) is not None
 
 
 def _link_text(text: str) -> str:
@@ -272,6 +278,8 @@ class _Gated(Treeprocessor):
         self.inner, self.char, self.state = inner, char, state
 
     def __getattr__(self, name):   # others use its helpers (the inline stage: unescape's RE)
+        if name == "inner":        # not set yet (a copy being made): no helpers to lend
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def run(self, root):
