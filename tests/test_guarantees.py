@@ -85,6 +85,23 @@ def test_process_pool_builds_the_same_bytes_as_one_process(tmp_path):
     assert [k for k in serial if serial[k] != pool[k]] == []
 
 
+def test_a_cache_that_cannot_keep_bodies_still_gives_the_same_bytes(tmp_path, monkeypatch):
+    # the parsing processes send pickled bodies for the cache; when it cannot
+    # take them, the build keeps the documents themselves
+    from careerpress.cache import Cache
+    from careerpress.config import BuildOptions
+    from careerpress.pipeline import build as build_site
+    site = copy_site(SITES / "small", tmp_path / "site")
+    _many_articles(site, 72)
+    ok(build(site, "--jobs", "2", "--out", str(tmp_path / "normal")))
+    shutil.rmtree(site / ".careerpress-cache")   # every page parsed again
+    monkeypatch.setattr(Cache, "put_doc_blobs", lambda self, items: False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    result = build_site(BuildOptions(site_dir=site, out_dir=tmp_path / "refused", jobs=2, clean=True))
+    assert result.ok, result.problems
+    assert tree(tmp_path / "refused") == tree(tmp_path / "normal")
+
+
 # ---------------------------------------------------------------- atomic
 def test_failed_build_leaves_the_output_untouched_and_a_good_one_replaces_it(tmp_path):
     site = copy_site(SITES / "small", tmp_path / "site")

@@ -624,6 +624,12 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
         problems.error("public", 1, str(exc))
         return BuildResult(problems.sorted(), False, timings=clock.timings)
     except (_Stale, BaseUnusable):
+        if state is None:
+            # A build from nothing: the cache lost what this very build put in
+            # it (a parsed body), and another try would do the same.
+            problems.error(".careerpress-cache", 1, "the cache lost what the build stored in it; "
+                           "delete the folder and build again")
+            return BuildResult(problems.sorted(), False, timings=clock.timings)
         # The previous output (or the one before it, kept to be reused) is not
         # what the cache remembers: build it whole, in a fresh folder.
         return _build(dataclasses.replace(options, clean=True), write, _Clock(), Problems(), cache, None, stats,
