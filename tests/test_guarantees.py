@@ -102,6 +102,25 @@ def test_a_cache_that_cannot_keep_bodies_still_gives_the_same_bytes(tmp_path, mo
     assert tree(tmp_path / "refused") == tree(tmp_path / "normal")
 
 
+def test_a_cache_that_loses_what_the_build_stored_is_one_error_line(tmp_path, monkeypatch):
+    # rendering reads each parsed body back from the cache; if the cache has
+    # lost it, a clean build cannot do better by trying again
+    from careerpress.cache import Cache
+    from careerpress.config import BuildOptions
+    from careerpress.pipeline import build as build_site
+    site = copy_site(SITES / "small", tmp_path / "site")
+    ok(build(site, "--jobs", "1"))
+    before = tree(site / "public")
+    shutil.rmtree(site / ".careerpress-cache")
+    monkeypatch.setattr(Cache, "get_doc", lambda self, key: None)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    result = build_site(BuildOptions(site_dir=site, out_dir=site / "public", jobs=1))
+    assert not result.ok
+    assert [str(p) for p in result.problems if p.severity == "error"] == [
+        ".careerpress-cache:1: error: the cache lost what the build stored in it; delete the folder and build again"]
+    assert tree(site / "public") == before
+
+
 # ---------------------------------------------------------------- atomic
 def test_failed_build_leaves_the_output_untouched_and_a_good_one_replaces_it(tmp_path):
     site = copy_site(SITES / "small", tmp_path / "site")

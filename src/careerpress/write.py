@@ -247,19 +247,18 @@ class SiteWriter:
         return dataclasses.replace(f, content=b"", digest=sha)
 
     def write(self, f: RenderedFile) -> None:
-        if f.digest is not None:        # put() wrote it
-            self.claim(f.out_path, f.origin or f"careerpress's /{f.out_path}")
-            if self._suspect is not None:
-                self._touch(f.out_path)
-            self.digests[f.out_path] = f.digest
-            self.changed.add(f.out_path)
-            return
-        sha = digest(f.content)
-        if self.previous.get(f.out_path) == sha and self.keep(f.out_path, f.origin or f"/{f.out_path}", sha):
-            return
+        """Write ``f`` into the next tree, or take in that put() did."""
+        sha = f.digest
+        if sha is None:
+            sha = digest(f.content)
+            if self.previous.get(f.out_path) == sha and self.keep(f.out_path, f.origin or f"/{f.out_path}", sha):
+                return
         self.claim(f.out_path, f.origin or f"careerpress's /{f.out_path}")
-        with open(self._target(f.out_path), "wb") as fh:
-            fh.write(f.content)
+        if f.digest is None:
+            with open(self._target(f.out_path), "wb") as fh:
+                fh.write(f.content)
+        elif self._suspect is not None:   # the worker's _target() touched its own copy of the books
+            self._touch(f.out_path)
         self.digests[f.out_path] = sha
         self.changed.add(f.out_path)
 
