@@ -95,7 +95,7 @@ def test_a_cache_that_cannot_keep_bodies_still_gives_the_same_bytes(tmp_path, mo
     _many_articles(site, 72)
     ok(build(site, "--jobs", "2", "--out", str(tmp_path / "normal")))
     shutil.rmtree(site / ".careerpress-cache")   # every page parsed again
-    monkeypatch.setattr(Cache, "put_doc_blobs", lambda self, items: False)
+    monkeypatch.setattr(Cache, "put_doc_blobs", lambda self, items, highlights=(): False)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     result = build_site(BuildOptions(site_dir=site, out_dir=tmp_path / "refused", jobs=2, clean=True))
     assert result.ok, result.problems

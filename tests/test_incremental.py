@@ -260,6 +260,13 @@ def edit_body(site: Path, rnd: random.Random, name: str = "articles/alpha") -> N
         fh.write(f"\nAn added paragraph: {words(rnd)}.\n")
 
 
+def edit_code(site: Path, rnd: random.Random) -> None:
+    """The code in alpha's fenced block: highlighted anew, not taken from the cache."""
+    path = page(site, "articles/alpha")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"hours = \d+", f"hours = {rnd.randint(13, 60)}", text), encoding="utf-8")
+
+
 def edit_any_body(site: Path, rnd: random.Random) -> None:
     names = ["articles/alpha", "articles/beta", "guides/first-steps", "about", "platforms/basil"]
     edit_body(site, rnd, rnd.choice(names + loose_pages(site)))
@@ -631,6 +638,7 @@ EDITS = [
     Edit("no-op", (nothing,), same_site=True, most=0),
     Edit("page-added", (add_page,)),
     Edit("page-body-edited", (edit_body,), most=1),
+    Edit("code-block-edited", (edit_code,), most=1),
     Edit("page-renamed", (lambda s, r: page(s, "articles/gamma").rename(s / "content/articles/gamma-two.md"),)),
     Edit("bundle-renamed", (lambda s, r: (s / "content/articles/portfolio").rename(s / "content/articles/folio"),)),
     Edit("page-deleted", (lambda s, r: page(s, "articles/delta").unlink(),)),
@@ -942,9 +950,9 @@ def test_a_body_edit_parses_and_renders_one_page(built, tmp_path, monkeypatch):
     parsed, rendered = [], []
     real_parse, real_render = pipeline.parse_all, pipeline._render_task
 
-    def parse_all(sources, *args):
+    def parse_all(sources, *args, **kwargs):
         parsed.extend(s.src_path for s in sources)
-        return real_parse(sources, *args)
+        return real_parse(sources, *args, **kwargs)
 
     def render_task(renderer, task):
         rendered.append(task)
@@ -957,6 +965,24 @@ def test_a_body_edit_parses_and_renders_one_page(built, tmp_path, monkeypatch):
     assert parsed == ["articles/alpha.md"]
     assert rendered == [("page", "articles/alpha", None)]
     assert result.files == 1
+
+
+def test_highlighted_code_comes_from_the_cache_until_the_code_changes(built, tmp_path, monkeypatch):
+    """A prose edit reuses the code block's highlighting (no Pygments); a code edit highlights anew."""
+    from markdown.extensions.codehilite import CodeHilite
+    site = start_from(built, tmp_path / "site")
+    calls = []
+    real = CodeHilite.hilite
+    monkeypatch.setattr(CodeHilite, "hilite", lambda self, shebang=True: calls.append(self.src) or real(self, shebang))
+    for seed in (0, 1):   # a full rebuild (the copy's first), then a quick one
+        edit_body(site, random.Random(seed))
+        assert build_here(site).files == 1
+    assert calls == []
+    edit_code(site, random.Random(0))
+    assert build_here(site).files == 1
+    assert len(calls) == 1 and "hours = " in calls[0]
+    number = re.search(r"hours = (\d+)", page(site, "articles/alpha").read_text(encoding="utf-8")).group(1)
+    assert f'<span class="mi">{number}</span>' in (site / "public/articles/alpha/index.html").read_text(encoding="utf-8")
 
 
 def test_a_body_edit_writes_few_files_via_the_command(tmp_path):
@@ -1045,7 +1071,7 @@ def test_hand_edited_search_index_file_equals_clean_build(tmp_path):
 REPEATABLE = {
     "toggle_draft_named": toggle_draft_named, "respell_tag": respell_tag, "toggle_base_url": toggle_base_url,
     "swap_bundles": swap_bundles, "add_stray_output": add_stray_output, "add_empty_output_folder": add_empty_output_folder,
-    "add_page": add_page, "edit_any_body": edit_any_body, "rename_page": rename_page,
+    "add_page": add_page, "edit_any_body": edit_any_body, "edit_code": edit_code, "rename_page": rename_page,
     "delete_page": delete_page, "change_any_title": change_any_title, "change_date": change_date,
     "add_tag": add_tag, "remove_tag": remove_tag, "toggle_draft": toggle_draft,
     "toggle_future": toggle_future, "toggle_noindex": toggle_noindex, "toggle_slug": toggle_slug,

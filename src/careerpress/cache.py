@@ -462,6 +462,7 @@ class Cache:
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, data BLOB)")
                 db.execute("CREATE TABLE IF NOT EXISTS graph (name TEXT PRIMARY KEY, digest BLOB, data BLOB)")
+                db.execute("CREATE TABLE IF NOT EXISTS highlights (key BLOB PRIMARY KEY, html TEXT)")
                 self._db, self._pid = db, os.getpid()
                 return db
             except (sqlite3.Error, OSError):
@@ -485,11 +486,13 @@ class Cache:
         except Exception:
             return None
 
-    def put_docs(self, items: list[tuple[str, object]]) -> bool:
-        """Store parsed documents; False when the cache cannot take them."""
-        return self.put_doc_blobs([(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items])
+    def put_docs(self, items: list[tuple[str, object]], highlights: list[tuple[bytes, str]] = ()) -> bool:
+        """Store parsed documents, and the code blocks highlighted for them
+        (Highlights.fresh); False when the cache cannot take them."""
+        return self.put_doc_blobs([(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items],
+                                  highlights)
 
-    def put_doc_blobs(self, items: list[tuple[str, bytes]]) -> bool:
+    def put_doc_blobs(self, items: list[tuple[str, bytes]], highlights: list[tuple[bytes, str]] = ()) -> bool:
         """put_docs() of documents pickled already."""
         db = self._conn()
         if db is None:
@@ -497,9 +500,21 @@ class Cache:
         try:
             with db:
                 db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)", items)
+                db.executemany("INSERT OR REPLACE INTO highlights VALUES (?, ?)", highlights)
         except sqlite3.Error:
             return False
         return True
+
+    def get_highlight(self, key: bytes) -> str | None:
+        """A code block's HTML as Pygments highlighted it before (Highlights.key), or None."""
+        db = self._conn()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT html FROM highlights WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
 
     # ------------------------------------------------------------ the graph, a row a page
     def put_graph(self, site: bytes, rows: dict[str, bytes], whole: bool) -> str | None:

@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import FORMAT, Cache, Output, State, examine_kept, read_kept_record, scan, stat_tree, unchanged
 from .config import BuildOptions
@@ -84,29 +84,34 @@ def _parse_in_worker(item: tuple[SourceFile, str | None]):
     return _parsed(*item, _worker_md)
 
 
-def _parsed(source: SourceFile, key: str | None, md) -> tuple[Document | None, list[Problem], bytes | None]:
+def _parsed(source: SourceFile, key: str | None, md) -> tuple[Document | None, list[Problem], bytes | None, list]:
     """A page parsed; with its cache ``key``: its skeleton and the whole
     (document, problems) pickled for the cache, made where it was parsed (the
     main process would unpickle the whole and pickle it again: at 10,000
-    pages, seconds of a core that the parsing processes need)."""
+    pages, seconds of a core that the parsing processes need), and the code
+    blocks Pygments highlighted for it."""
     from .content import parse_document
     doc, problems = parse_document(source, md)
+    fresh = md.highlights.take()
     if key is None or doc is None:
-        return doc, problems, None
-    return skeleton(doc, key), problems, pickle.dumps((doc, problems), protocol=pickle.HIGHEST_PROTOCOL)
+        return doc, problems, None, fresh
+    return skeleton(doc, key), problems, pickle.dumps((doc, problems), protocol=pickle.HIGHEST_PROTOCOL), fresh
 
 
-def parse_all(sources: list[SourceFile], base_path: str, jobs: int, keys: list[str] | None = None
-              ) -> Iterator[tuple[Document | None, list[Problem], bytes | None]]:
+def parse_all(sources: list[SourceFile], base_path: str, jobs: int, keys: list[str] | None = None,
+              highlights: Callable[[bytes], str | None] | None = None
+              ) -> Iterator[tuple[Document | None, list[Problem], bytes | None, list]]:
     """Every page parsed, in the order given, on ``jobs`` processes: each
-    document, its problems and, given the pages' cache ``keys``, the document
-    as a skeleton and the whole pickled (see _parsed)."""
+    document, its problems, given the pages' cache ``keys`` the document as a
+    skeleton and the whole pickled (see _parsed), and its freshly highlighted
+    code blocks. ``highlights`` looks a code block up in the cache; a pool's
+    processes do not, having many pages to spread Pygments' start over."""
     import multiprocessing   # a one-page rebuild does not pay for importing it
-    from .content.markdown import MarkdownRenderer
+    from .content.markdown import Highlights, MarkdownRenderer
     items = list(zip(sources, keys or [None] * len(sources)))
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(sources) < PARALLEL_THRESHOLD:
-        md = MarkdownRenderer(base_path)
+        md = MarkdownRenderer(base_path, Highlights(highlights))
         yield from (_parsed(*item, md) for item in items)
         return
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() \
@@ -187,16 +192,18 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
     # skeletons: rendering reads each body back when it needs it, so memory
     # does not grow with the site's text. Without a cache it keeps them all.
     fresh: list[tuple[int, str, bytes]] = []
+    highlighted: list[tuple[bytes, str]] = []
 
     def store() -> None:
-        if not cache.put_doc_blobs([(key, blob) for _, key, blob in fresh]):
+        if not cache.put_doc_blobs([(key, blob) for _, key, blob in fresh], highlighted):
             for i, _, blob in fresh:
                 docs[i] = pickle.loads(blob)[0]
         fresh.clear()
+        highlighted.clear()
 
     keys = [key for _, key in to_parse] if cache is not None else None
-    for (src, key), (doc, doc_problems, blob) in zip(to_parse, parse_all([s for s, _ in to_parse], base_path,
-                                                                          jobs, keys)):
+    parsed = parse_all([s for s, _ in to_parse], base_path, jobs, keys, cache.get_highlight if cache else None)
+    for (src, key), (doc, doc_problems, blob, code) in zip(to_parse, parsed):
         problems.extend(doc_problems)
         if doc is None:
             continue
@@ -207,6 +214,7 @@ def load_documents(sources: list[SourceFile], stats: dict, state: State | None, 
         entries[src.src_path] = (stats.get(src.site_path), key, doc, doc_problems)
         docs.append(doc)
         fresh.append((len(docs) - 1, key, blob))
+        highlighted.extend(code)
         if len(fresh) == 256:
             store()
     if fresh:

@@ -181,11 +181,11 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
             parsed = cache.get_doc(key)
             if parsed is None:
                 from .content import SourceFile, parse_document
-                from .content.markdown import MarkdownRenderer
-                md = md or MarkdownRenderer(config.base_path)
+                from .content.markdown import Highlights, MarkdownRenderer
+                md = md or MarkdownRenderer(config.base_path, Highlights(cache.get_highlight))
                 parsed = parse_document(SourceFile(old.src_path, options.site_dir / site_path), md)
                 if parsed[0] is not None:
-                    cache.put_docs([(key, parsed)])
+                    cache.put_docs([(key, parsed)], md.highlights.take())
             doc, doc_problems = parsed
             if doc is None or doc_problems or _shape(doc) != _shape(old):
                 return None

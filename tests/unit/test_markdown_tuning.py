@@ -18,6 +18,7 @@ PIECES = [
     "<http://a.b>", "<a@b.c>", "<b>", "</b>", "<!-- c -->", "# ", "## H", "### H", "- ", "1. ",
     "> ", "    ", "```\n", "```python\nx = 1\n```\n", "|a|b|\n|-|-|\n", "{: .x}", "[x]: /y\n",
     "[x]", "[x][]", "[t](/a/)", "é", "ü", "\u2028",
+    "~~~\n", "````\n", "```text\n", "```{.python}\n", "``` { .x #y }\n", "```python hl_lines=\"1\"\n", "x = 1\n",
 ]
 
 
@@ -68,3 +69,14 @@ def test_code_blocks_with_different_options_get_their_own_formatter():
     a = TUNED.convert("```python\nx = 1\n```\n", "x.md", 1).html
     b = TUNED.convert("```{.python hl_lines=\"1\"}\nx = 1\n```\n", "x.md", 1).html
     assert '<span class="hll">' in b and '<span class="hll">' not in a
+
+
+def test_a_code_block_found_among_the_highlights_is_not_highlighted_again():
+    key = cm.Highlights.key("python", "x = 1\n")
+    renderer = cm.MarkdownRenderer("/", cm.Highlights({key: "<pre>CACHED</pre>"}.get))
+    text = "```python\nx = 1\n```\n\n```python\ny = 2\n```\n"
+    html = renderer.convert(text, "x.md", 1).html
+    assert "<pre>CACHED</pre>" in html and "CACHED" not in TUNED.convert(text, "x.md", 1).html
+    fresh = renderer.highlights.take()
+    assert [k for k, _ in fresh] == [cm.Highlights.key("python", "y = 2\n")]
+    assert fresh[0][1].strip() in html and fresh[0][1].strip() in STOCK.convert(text, "x.md", 1).html

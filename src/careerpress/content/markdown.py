@@ -8,16 +8,20 @@ depends only on its own text, never on other files.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import importlib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import markdown
 from markdown import inlinepatterns, util
 from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHilite, CodeHiliteExtension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
@@ -288,13 +292,75 @@ class _Gated(Treeprocessor):
         return None
 
 
+class Highlights:
+    """Code blocks highlighted by Pygments, by language and text, so a block is
+    highlighted once and reused: a writer who edits an article's prose (or
+    moves it, or saves it again) does not wait for Pygments, whose Python lexer
+    alone takes ~60 ms to build in a new process. ``lookup`` asks the build's
+    cache for a block; ``fresh`` collects what Pygments made, for the cache."""
+
+    def __init__(self, lookup: Callable[[bytes], str | None] | None = None):
+        self.lookup = lookup
+        self.fresh: list[tuple[bytes, str]] = []
+
+    @staticmethod
+    def key(lang: str | None, code: str) -> bytes:
+        return hashlib.blake2b(f"{lang or ''}\0{code}".encode(), digest_size=16, person=_engine_digest()).digest()
+
+    def take(self) -> list[tuple[bytes, str]]:
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+
+class _FencedCode(Preprocessor):
+    """Fenced code blocks without options (a language at most), highlighted
+    exactly as fenced_code would, through ``Highlights``. It runs just before
+    fenced_code and stops at the first block with options ({…} or hl_lines),
+    leaving it and the rest to fenced_code, which then finds the text it would
+    have made itself up to there: the same placeholders, in the same order."""
+
+    def __init__(self, md, highlights: Highlights):
+        super().__init__(md)
+        self.highlights = highlights
+        self.conf: dict | None = None
+
+    def run(self, lines: list[str]) -> list[str]:
+        if self.conf is None:
+            self.conf = next((ext.getConfigs() for ext in self.md.registeredExtensions
+                              if isinstance(ext, CodeHiliteExtension)), {})
+        text = "\n".join(lines)
+        if not self.conf.get("use_pygments") or ("```" not in text and "~~~" not in text):
+            return lines
+        index = 0
+        while m := FencedBlockPreprocessor.FENCED_BLOCK_RE.search(text, index):
+            if m.group("attrs") or m.group("hl_lines"):
+                break
+            placeholder = self.md.htmlStash.store(self._highlighted(m.group("lang") or None, m.group("code")))
+            text = f"{text[:m.start()]}\n{placeholder}\n{text[m.end():]}"
+            index = m.start() + 1 + len(placeholder)
+        return text.split("\n")
+
+    def _highlighted(self, lang: str | None, code: str) -> str:
+        store = self.highlights
+        key = store.key(lang, code)
+        html_ = store.lookup(key) if store.lookup else None
+        if html_ is None:
+            conf = self.conf.copy()
+            html_ = CodeHilite(code, lang=lang, style=conf.pop("pygments_style", "default"), **conf).hilite(shebang=False)
+            store.fresh.append((key, html_))
+        return html_
+
+
 class _CareerpressExtension(Extension):
-    def __init__(self, state: _State):
+    def __init__(self, state: _State, highlights: Highlights | None = None):
         super().__init__()
         self.state = state
+        self.highlights = highlights
 
     def extendMarkdown(self, md):
         md.preprocessors.register(_ShortcodePreprocessor(md, self.state), "careerpress_shortcodes", 35)
+        if self.highlights is not None:
+            md.preprocessors.register(_FencedCode(md, self.highlights), "careerpress_fenced_code", 26)
         md.treeprocessors.register(_InlineProcessor(md), "inline", 20)
         for name, (char, priority) in _GATES_OF.items():
             if name in md.treeprocessors:
@@ -353,21 +419,29 @@ def _extension(name: str) -> Extension:
     return make(**EXTENSION_CONFIGS.get(name, {}))
 
 
+@functools.cache
 def signature() -> str:
     """What a cached body depends on besides its source: the engine and its settings."""
     import pygments
     return f"markdown {markdown.__version__} pygments {pygments.__version__} {EXTENSIONS} {EXTENSION_CONFIGS}"
 
 
+@functools.cache
+def _engine_digest() -> bytes:
+    return hashlib.blake2b(signature().encode(), digest_size=16).digest()
+
+
 class MarkdownRenderer:
     """One configured Python-Markdown instance, reused (with reset) for every text.
     Only the extensions the site needs: each costs time on every page."""
 
-    def __init__(self, base_path: str = "/"):
+    def __init__(self, base_path: str = "/", highlights: Highlights | None = None):
         self.state = _State()
         self.base_path = base_path
-        self.md = markdown.Markdown(extensions=[*map(_extension, EXTENSIONS), _CareerpressExtension(self.state)],
-                                    output_format="html")
+        self.highlights = highlights or Highlights()
+        self.md = markdown.Markdown(
+            extensions=[*map(_extension, EXTENSIONS), _CareerpressExtension(self.state, self.highlights)],
+            output_format="html")
 
     def convert(self, text: str, path: str, first_line: int, first_index: int = 0) -> Rendered:
         """Convert ``text`` whose first line is line ``first_line`` of ``path``."""
