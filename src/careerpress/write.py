@@ -236,25 +236,24 @@ class SiteWriter:
         core, not by the main process alone."""
         sha = digest(f.content)
         if self.previous.get(f.out_path) == sha:
-            return f                    # write() links the current file
+            return dataclasses.replace(f, digest=sha)    # write() links the current file
         try:
             # never through a file there already: another source's (a
             # collision, which write() reports) may link the current output's
             with open(self._target(f.out_path), "xb") as fh:
                 fh.write(f.content)
         except FileExistsError:
-            return f
-        return dataclasses.replace(f, content=b"", digest=sha)
+            return dataclasses.replace(f, digest=sha)
+        return dataclasses.replace(f, content=b"", digest=sha, written=True)
 
     def write(self, f: RenderedFile) -> None:
         """Write ``f`` into the next tree, or take in that put() did."""
-        sha = f.digest
-        if sha is None:
-            sha = digest(f.content)
-            if self.previous.get(f.out_path) == sha and self.keep(f.out_path, f.origin or f"/{f.out_path}", sha):
-                return
+        sha = f.digest if f.digest is not None else digest(f.content)
+        if not f.written and self.previous.get(f.out_path) == sha and \
+                self.keep(f.out_path, f.origin or f"/{f.out_path}", sha):
+            return
         self.claim(f.out_path, f.origin or f"careerpress's /{f.out_path}")
-        if f.digest is None:
+        if not f.written:
             with open(self._target(f.out_path), "wb") as fh:
                 fh.write(f.content)
         elif self._suspect is not None:   # the worker's _target() touched its own copy of the books

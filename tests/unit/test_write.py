@@ -196,6 +196,24 @@ def test_a_file_put_by_a_worker_is_in_the_output_and_taken_in(tmp_path):
     assert os.stat(out / "same.html").st_ino == same_inode, "an unchanged file was written again"
     assert w.out_stats == stat_tree(out, folders=True)
 
+def test_a_worker_hashes_once_and_an_empty_or_vanished_file_still_comes_out(tmp_path):
+    # put() sends its digest with every file; write() must not take an
+    # unchanged file's digest for "written" (an empty page has no bytes to
+    # tell them apart), and must write it after all when the current file is gone
+    out = tmp_path / "public"
+    first = write(out, ("gone.html", b"same"), ("empty.html", b""))
+    with SiteWriter(out, previous=dict(first.digests)) as w:
+        sent = [w.put(RenderedFile(p, c, frozenset(), f"content/{p}.md"))
+                for p, c in (("gone.html", b"same"), ("empty.html", b""), ("new-empty.html", b""))]
+        assert [f.written for f in sent] == [False, False, True]
+        assert all(f.digest for f in sent)
+        (out / "gone.html").unlink()    # the current output lost it under the build
+        for f in sent:
+            w.write(f)
+        w.commit()
+    assert tree(out) == {"gone.html": b"same", "empty.html": b"", "new-empty.html": b""}
+
+
 
 def test_a_worker_never_writes_through_a_file_another_source_placed(tmp_path):
     # a kept page's file is a hard link to the current output's: a second

@@ -9,6 +9,8 @@ class RenderedFile:
     content: bytes
     deps: frozenset[str]      # the inputs it was made from
     origin: str = ""          # the source it renders, for messages ('' for generated pages)
-    # set when a worker process wrote ``content`` into the next tree itself
-    # (SiteWriter.put) and sent the file on without its bytes
+    # set when a worker process hashed ``content`` (SiteWriter.put); with
+    # ``written``, it also wrote it into the next tree and sent the file on
+    # without its bytes
     digest: bytes | None = None
+    written: bool = False
