@@ -3,8 +3,10 @@
 A build needs every file and folder of its last output as it is now (stat_tree)
 to know what it can keep; at 10,000 articles that is 26,000 paths. A child
 process finds them while the build reads the content, and tells the build over
-a pipe, as pickled messages: the stats (or None when all were as the last build
-left them), then, when the writer will reuse a kept tree, what it found of it.
+a pipe, as pickled messages: the check of two thirds of the paths (None when
+they are as the last build left them, else the whole walk, and no more); then,
+when the writer will reuse a kept tree, what it found of it; then the check of
+the last third (None, or the walk).
 """
 from __future__ import annotations
 

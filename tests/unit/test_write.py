@@ -11,6 +11,7 @@ import pytest
 
 from careerpress.render.types import RenderedFile
 from careerpress.cache import KEPT_RECORD, OutCheck, record_tree, stat_tree, unchanged
+from careerpress import write as write_module
 from careerpress.write import LOCK, BaseUnusable, Copy, OutputCollision, SiteWriter
 
 
@@ -196,10 +197,12 @@ def test_a_file_put_by_a_worker_is_in_the_output_and_taken_in(tmp_path):
     assert os.stat(out / "same.html").st_ino == same_inode, "an unchanged file was written again"
     assert w.out_stats == stat_tree(out, folders=True)
 
-def test_a_worker_hashes_once_and_an_empty_or_vanished_file_still_comes_out(tmp_path):
-    # put() sends its digest with every file; write() must not take an
-    # unchanged file's digest for "written" (an empty page has no bytes to
-    # tell them apart), and must write it after all when the current file is gone
+
+def test_a_worker_hashes_once_and_an_empty_or_vanished_file_still_comes_out(tmp_path, monkeypatch):
+    # put() sends its digest with every file, so write() hashes nothing again;
+    # it must not take an unchanged file's digest for "written" (an empty page
+    # has no bytes to tell them apart), and must write it after all when the
+    # current file is gone
     out = tmp_path / "public"
     first = write(out, ("gone.html", b"same"), ("empty.html", b""))
     with SiteWriter(out, previous=dict(first.digests)) as w:
@@ -208,11 +211,11 @@ def test_a_worker_hashes_once_and_an_empty_or_vanished_file_still_comes_out(tmp_
         assert [f.written for f in sent] == [False, False, True]
         assert all(f.digest for f in sent)
         (out / "gone.html").unlink()    # the current output lost it under the build
+        monkeypatch.setattr(write_module, "digest", lambda data: pytest.fail("write() hashed a page again"))
         for f in sent:
             w.write(f)
         w.commit()
     assert tree(out) == {"gone.html": b"same", "empty.html": b"", "new-empty.html": b""}
-
 
 
 def test_a_worker_never_writes_through_a_file_another_source_placed(tmp_path):
