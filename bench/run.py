@@ -445,9 +445,9 @@ def run_size(n: int, args, flags: set[str], peer_list: list[Peer]) -> dict[str, 
             r.check = merge_check(r.check, (f"STALE: {missing} of {len(feat)} featuring pages lack the new pitch"
                                             if missing else f"new pitch on all {len(feat)} featuring pages")
                                   + "; " + changed_text(changed(before, after), len(after)))
-            # The same article again: the build before made a kept output (the first
-            # rebuild after a cold build has none and makes a fresh tree), as every later
-            # edit finds it, in the preview server or one build after another.
+            # The same article again, after a build that wrote a thousand pages: the
+            # first rebuild starts from the copy the cold build made, this one from the
+            # output the build before replaced, as every later edit does.
             before = after
             edit_article(art_path, art_pristine, k + 100)
             r = cp("edit-article-again-nosearch", "edit it again, no search", "--no-search")
@@ -847,8 +847,8 @@ def how_measured(args, flags) -> str:
         "\"edit one article\" appends a sentence to one article's body and builds over the previous output "
         f"and cache; \"edit platform\" changes the `pitch:` of content/platforms/{PLATFORM}.md, which every 10th "
         "article features; \"edit it again\" (without the index) edits the same article once more, after "
-        "the platform edit: the first rebuild after a cold build has no kept output to start from and makes "
-        "a fresh tree, this one finds the output kept by the build before, as every later edit does; "
+        "the platform edit: the first rebuild starts from the copy of the output the cold build made, this "
+        "one from the output the build before replaced, as every later edit does; "
         "\"no-op rebuild\" builds again with nothing changed. The check column says whether "
         "every article page was written, whether each edit shows on every page it should, and how many "
         "output files a rebuild changed (by content) against the build before it. "

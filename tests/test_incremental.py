@@ -873,6 +873,22 @@ def test_a_body_edit_is_rebuilt_without_the_whole_graph(built, tmp_path, monkeyp
     assert unchanged(str(site / "public"), head.out_stats, head.out_check)
 
 
+def test_the_first_rebuild_starts_from_the_copy_the_first_build_made(tmp_path):
+    """A first build into an empty folder has no output to keep: it leaves a
+    complete hard-linked copy of its output in the cache, and the next build
+    is assembled from it instead of a fresh folder, with a clean build's bytes."""
+    from careerpress.cache import Cache
+    site = copy_site(FIXTURE, tmp_path / "site")
+    build_here(site)
+    copy = site / CACHE / "trash" / Cache(site).load_state(whole=False).base.name
+    assert tree(copy) == tree(site / "public"), "the build ended before its copy was complete"
+    inode = os.stat(copy).st_ino
+    edit_body(site, random.Random(1))
+    build_here(site)
+    assert os.stat(site / "public").st_ino == inode, "the rebuild made a fresh folder"
+    assert_same_output(site / "public", clean_build(site, tmp_path / "clean"), "the first rebuild")
+
+
 @pytest.mark.parametrize("stray", ["articles/beta/stray.html", "articles/beta/new/stray.html"])
 def test_a_file_added_to_the_output_while_a_build_ran_does_not_come_back(built, tmp_path, stray):
     """A file added to the output after a build checked it and before it swapped

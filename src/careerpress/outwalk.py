@@ -85,7 +85,7 @@ class OutputWalk:
                             base, refresh, stamp = self._base
                             st = os.lstat(base)
                             ours = stamp is None or (st.st_ino, st.st_ctime_ns) == stamp
-                            record = read_kept_record(base.parent, base.name) if stamp is not None else None
+                            record = read_kept_record(base.parent, base.name)
                             self._send(fh, examine_kept(str(base), record, str(folder), self._expected[0], refresh)
                                        if ours else None)
                         same = unchanged(str(folder), *self._expected, 0, self._cut)

@@ -438,7 +438,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
             with SiteWriter(options.out_dir, previous=dict(old_digests), trash=cache.dir / "trash",
                             base=state.base if same_out else None, current=out_now,
                             recorded=frozenset(state.digests) if same_out else frozenset(),
-                            copy_first=cache.keep_warm, base_examined=walk.base_examined,
+                            copy_in_background=cache.keep_warm, base_examined=walk.base_examined,
                             current_racy=frozenset(state.out_check.racy)
                             if state is not None and state.out_check is not None and out_now == state.out_stats
                             else frozenset()) as writer:

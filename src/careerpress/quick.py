@@ -226,7 +226,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
     fresh = {f.out_path for f in files}
     try:
         with SiteWriter(options.out_dir, previous=dict(head.digests), trash=cache.dir / "trash", base=head.base,
-                        current=out_now, recorded=frozenset(head.digests), copy_first=cache.keep_warm,
+                        current=out_now, recorded=frozenset(head.digests), copy_in_background=cache.keep_warm,
                         recorded_folders=frozenset(p for p in head.out_stats if p.endswith("/")),
                         base_examined=walk.base_examined,
                         current_racy=frozenset(head.out_check.racy) if head.out_check else frozenset()) as writer:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from careerpress.render.types import RenderedFile
-from careerpress.cache import KEPT_RECORD, OutCheck, record_tree, stat_tree, unchanged
+from careerpress.cache import KEPT_RECORD, OutCheck, read_kept_record, record_tree, stat_tree, unchanged
 from careerpress import write as write_module
 from careerpress.write import LOCK, BaseUnusable, Copy, OutputCollision, SiteWriter
 
@@ -57,9 +57,30 @@ def test_the_replaced_output_is_kept_and_made_into_the_one_after(tmp_path):
     assert fourth.out_stats == stat_tree(out, folders=True)
 
 
-def test_a_first_output_is_copied_in_the_background_for_the_next_build(tmp_path):
+def test_a_first_output_is_copied_for_the_next_build_before_the_writer_is_done(tmp_path):
     out, trash = tmp_path / "public", tmp_path / "trash"
-    with SiteWriter(out, trash=trash, copy_first=True) as first:
+    with SiteWriter(out, trash=trash) as first:
+        first.write(RenderedFile("index.html", b"one", frozenset()))
+        first.write(RenderedFile("a/index.html", b"a", frozenset()))
+        first.commit()
+    copy = trash / first.kept_base.name
+    assert tree(copy) == tree(out), "the copy is not complete when the build ends"
+    assert os.stat(copy / "a" / "index.html").st_ino == os.stat(out / "a" / "index.html").st_ino
+    assert [p.name for p in trash.iterdir() if p.name.endswith(".part")] == []
+    assert read_kept_record(trash, first.kept_base.name) is not None, "a checked copy needs no walk"
+    _assert_lock_free(trash)   # nothing of the build outlives it
+    copy_inode = os.stat(copy).st_ino
+    (out / "stray.txt").write_text("added by hand")
+    second = next_output(out, trash, first, first.kept_base, ("index.html", b"two"), ("a/index.html", b"a"))
+    assert os.stat(out).st_ino == copy_inode, "the copy was not made into the output"
+    assert tree(out) == {"index.html": b"two", "a/index.html": b"a"}
+    assert second.changed == {"index.html"}
+    assert second.out_stats == stat_tree(out, folders=True)
+
+
+def test_a_copy_left_to_the_background_is_there_for_the_next_build(tmp_path):
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    with SiteWriter(out, trash=trash, copy_in_background=True) as first:
         first.write(RenderedFile("index.html", b"one", frozenset()))
         first.write(RenderedFile("a/index.html", b"a", frozenset()))
         first.commit()
@@ -72,24 +93,54 @@ def test_a_first_output_is_copied_in_the_background_for_the_next_build(tmp_path)
     assert second.out_stats == stat_tree(out, folders=True)
 
 
-def test_a_one_off_build_leaves_no_copy_behind(tmp_path):
+def test_a_copy_of_an_output_changed_meanwhile_is_walked_before_it_is_reused(tmp_path):
+    """A file added to the output while it is copied may or may not be in the
+    copy, whose folder keeps the mtime read before: no record is written, and
+    the next build compares the copy with the output file by file."""
     out, trash = tmp_path / "public", tmp_path / "trash"
     with SiteWriter(out, trash=trash) as first:
         first.write(RenderedFile("index.html", b"one", frozenset()))
+        first.write(RenderedFile("a/index.html", b"a", frozenset()))
         first.commit()
-    assert first.kept_base is None
-    assert not trash.exists() or not any(trash.iterdir()), "a copy was started after a one-off build"
+        (out / "a" / "stray.html").write_text("added while the copy is made")
+    assert read_kept_record(trash, first.kept_base.name) is None
+    (trash / first.kept_base.name / "a" / "stray.html").write_text("in the copy")
+    (out / "a" / "stray.html").unlink()
+    second = next_output(out, trash, first, first.kept_base, ("index.html", b"two"), ("a/index.html", b"a"))
+    assert tree(out) == {"index.html": b"two", "a/index.html": b"a"}
+    assert second.out_stats == stat_tree(out, folders=True)
 
 
-def test_a_kept_tree_that_differs_in_most_files_is_not_used(tmp_path):
+def test_a_failed_build_stops_its_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(write_module, "COPY_SCRIPT", "sleep 60; " + write_module.COPY_SCRIPT)   # still copying
+    out, trash = tmp_path / "public", tmp_path / "trash"
+    with pytest.raises(RuntimeError):
+        with SiteWriter(out, trash=trash) as first:
+            first.write(RenderedFile("index.html", b"one", frozenset()))
+            first.commit()
+            raise RuntimeError("the state could not be saved")
+    _assert_lock_free(trash)
+    assert [p.name for p in trash.iterdir() if ".copy-" in p.name] == []
+    assert tree(out) == {"index.html": b"one"}
+
+
+def _assert_lock_free(trash: Path) -> None:
+    import fcntl
+    with open(trash / LOCK, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)   # BlockingIOError while a copy runs
+
+
+def test_a_kept_tree_that_differs_in_most_files_gives_way_to_a_copy(tmp_path):
     out, trash = tmp_path / "public", tmp_path / "trash"
     first = write(out, ("index.html", b"one"), ("a/index.html", b"a"), ("b/index.html", b"b"))
     second = next_output(out, trash, first, None, ("index.html", b"two"), ("a/index.html", b"a2"),
                          ("b/index.html", b"b"))
-    assert len(second.kept_base.differs) == 2
+    assert second.kept_base.stamp is None and second.kept_base.differs == frozenset(), \
+        "the replaced output, mostly different, was kept instead of a copy of the new one"
+    copy_inode = os.stat(trash / second.kept_base.name).st_ino
     third = next_output(out, trash, second, second.kept_base, ("index.html", b"three"), ("a/index.html", b"a2"),
                         ("b/index.html", b"b"))
-    assert os.stat(out).st_ino != second.kept_base.stamp[0], "a mostly different tree was reused"
+    assert os.stat(out).st_ino == copy_inode, "the copy was not made into the output"
     assert tree(out) == {"index.html": b"three", "a/index.html": b"a2", "b/index.html": b"b"}
     assert third.changed == {"index.html"}
 
@@ -285,7 +336,7 @@ def test_a_copy_of_the_output_is_compared_with_it_before_it_is_reused(tmp_path):
     """A copy made in the background has no record of its folders: it is
     walked, and what the output does not have is taken out."""
     out, trash = tmp_path / "public", tmp_path / "trash"
-    with SiteWriter(out, trash=trash, copy_first=True) as first:
+    with SiteWriter(out, trash=trash, copy_in_background=True) as first:
         first.write(RenderedFile("index.html", b"one", frozenset()))
         first.write(RenderedFile("a/index.html", b"a", frozenset()))
         first.commit()
