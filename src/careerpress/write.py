@@ -355,6 +355,8 @@ class SiteWriter:
         name = f".{self.out_dir.name}.copy-{os.urandom(6).hex()}"
         try:
             self.trash.mkdir(parents=True, exist_ok=True)
+            if os.stat(self.trash).st_dev != os.stat(self.out_dir).st_dev:
+                return None   # no hard links from one file system to another
             fd = os.open(self.trash / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:
             return None

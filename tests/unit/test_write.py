@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -109,6 +110,20 @@ def test_a_copy_of_an_output_changed_meanwhile_is_walked_before_it_is_reused(tmp
     second = next_output(out, trash, first, first.kept_base, ("index.html", b"two"), ("a/index.html", b"a"))
     assert tree(out) == {"index.html": b"two", "a/index.html": b"a"}
     assert second.out_stats == stat_tree(out, folders=True)
+
+
+def test_no_copy_is_tried_across_file_systems(tmp_path):
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs a second file system: /dev/shm")
+    trash = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        with SiteWriter(tmp_path / "public", trash=trash) as first:
+            first.write(RenderedFile("a/index.html", b"a", frozenset()))
+            first.commit()
+        assert first.kept_base is None, "a copy was tried where no hard link can go"
+    finally:
+        shutil.rmtree(trash)
 
 
 def test_a_failed_build_stops_its_copy(tmp_path, monkeypatch):
