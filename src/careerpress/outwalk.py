@@ -113,12 +113,14 @@ class OutputWalk:
         folder, expected = str(self._folder), self._expected
         if self._pid is not None:
             try:
+                # the first third here while the child checks the rest (then looks at the base)
+                mine = share and expected is not None and unchanged(folder, *expected, 0, self._cut)
                 first = pickle.load(self._read)
                 if first is not None or expected is None:   # the child walked
                     self.close()
                     return first
-                if share:   # the last third here, while the child looks at the base
-                    if unchanged(folder, *expected, 0, self._cut):
+                if share:
+                    if mine:
                         return expected[0]
                     self.close()
                     return stat_tree(self._folder, folders=True)
