@@ -215,7 +215,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
 
     from .search import OUTPUT_SUBDIR, SearchIndexFailed
     from .write import BaseUnusable, SiteWriter
-    out_now = walk.result(share=True)   # its last third checked here, while the child examines the base
+    out_now = walk.result(share=True)   # its first third checked here, while the child checks the rest
     if out_now != head.out_stats:   # edited by hand: the full build finds what to mend
         return None
     if not files:   # saved again as they were: nothing to write
