@@ -36,7 +36,7 @@ from typing import NamedTuple
 from . import __version__
 
 CACHE_DIR = ".careerpress-cache"
-FORMAT = f"careerpress-{__version__}-cache-10-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"careerpress-{__version__}-cache-11-py{sys.version_info[0]}.{sys.version_info[1]}"
 WATCHED = ("content", "templates", "static")
 
 
@@ -293,9 +293,11 @@ class State:
     base_path: str = "/"             # the cached parses' links carry it
     copy_sources: dict[str, str] = field(default_factory=dict)  # copied out_path -> its source file
     base: Base | None = None         # the output before this one, kept to be reused (see write.py)
+    search: object = None            # search.SearchRecord: what the index in the output was made from
 
 
-HEAD = frozenset({"format", "settings", "files", "problems", "digests", "out_stats", "out_check", "pages", "base"})
+HEAD = frozenset({"format", "settings", "files", "problems", "digests", "out_stats", "out_check", "pages", "base",
+                  "search"})
 RECORDS = frozenset(f.name for f in dataclasses.fields(State)) - HEAD
 TOKENS = ("token", "delta", "gen")   # in the head: its records, their delta, the graph's rows
 

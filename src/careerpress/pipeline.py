@@ -455,8 +455,11 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
                 for c in copies:
                     writer.copy(c, _copy_digest(c, site, stats, state, old_digests))
                 clock.lap("render")
+                search = None
                 if options.search:
-                    _search(writer, old_digests, state.digests if state else {})
+                    from .search import index_output
+                    search = index_output(writer, state.digests if state else {}, old_digests,
+                                          state.search if state else None, options.jobs)
                 clock.lap("search")
                 cache.forget_state()
                 writer.commit()
@@ -464,6 +467,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
                     format=FORMAT, settings=_settings(options), files=stats, problems=problems.items,
                     docs=entries, outputs=outputs, digests=writer.digests,
                     out_stats=writer.out_stats, out_check=writer.out_check, base=writer.kept_base,
+                    search=search,
                     related=(graph.related_signature, graph.related), pages=len(graph.pages),
                     base_path=config.base_path,
                     copy_sources={c.out_path: c.src.relative_to(site).as_posix() for c in copies
@@ -519,17 +523,3 @@ def _copy_digest(c: Copy, site: Path, stats: dict, state: State | None, old_dige
     return digest(c.src.read_bytes())
 
 
-def _search(writer: SiteWriter, intact: dict, recorded: dict) -> None:
-    """Index the new output with Pagefind, unless no page changed since the
-    index in the current output was made and all of it is intact: then keep it."""
-    from .search import OUTPUT_SUBDIR, build_search_index
-    prefix = OUTPUT_SUBDIR + "/"
-    old_index = [p for p in recorded if p.startswith(prefix)]
-    html_changed = any(p.endswith(".html") for p in writer.changed) or \
-        {p for p in writer.digests if p.endswith(".html")} != {p for p in recorded if p.endswith(".html")}
-    if old_index and not html_changed and all(p in intact for p in old_index) \
-            and all(writer.keep(p, "the search index") for p in old_index):
-        return
-    writer.clear(OUTPUT_SUBDIR)
-    build_search_index(writer.tmp)
-    writer.adopt(OUTPUT_SUBDIR)

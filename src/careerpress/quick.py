@@ -142,7 +142,7 @@ class _Edit:
 def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Cache, clock):
     """The rebuild of an edit inside page bodies (see above), or None.
     ``walk.result()`` gives the stats of the output as it is (found meanwhile)."""
-    from .pipeline import BuildResult, _search, _settings, source_key
+    from .pipeline import BuildResult, _settings, source_key
     problems = Problems()
     problems.extend(head.problems)
     if options.clean or head.settings != _settings(options) \
@@ -213,7 +213,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
     except Exception:   # more than it reads (NotQuick), a damaged row, a template error …
         return None     # the full build finds out, and reports what is the writer's to fix
 
-    from .search import OUTPUT_SUBDIR, SearchIndexFailed
+    from .search import OUTPUT_SUBDIR, SearchIndexFailed, index_output
     from .write import BaseUnusable, SiteWriter
     out_now = walk.result(share=True)   # its first third checked here, while the child checks the rest
     if out_now != head.out_stats:   # edited by hand: the full build finds what to mend
@@ -239,8 +239,9 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
             for f in files:
                 writer.write(f)
             clock.lap("render")  # and carry the other files over
+            search = None
             if options.search:
-                _search(writer, head.digests, head.digests)
+                search = index_output(writer, head.digests, head.digests, head.search, options.jobs)
             clock.lap("search")
             cache.forget_state()
             writer.commit()
@@ -249,7 +250,8 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
 
     delta, rows = delta_with(edits, stats, delta, writer.digests)
     cache.save_quick(dataclasses.replace(head, files=stats, digests=writer.digests, out_stats=writer.out_stats,
-                                         out_check=writer.out_check, base=writer.kept_base), delta, shared, rows)
+                                         out_check=writer.out_check, base=writer.kept_base, search=search),
+                     delta, shared, rows)
     clock.lap("write")
     return BuildResult(problems.sorted(), True, pages=head.pages, files=len(writer.changed),
                        timings=clock.timings, changed=sorted(writer.changed))

@@ -107,7 +107,6 @@ class SiteWriter:
         # In a reused tree, the folders whose entries this build changed: their
         # mtimes are read again at commit, the others' are the base's (see commit).
         self._touched: set[str] = set()
-        self._touched_all = False
         self._copying: subprocess.Popen | None = None
 
     def _claim_base(self) -> Path:
@@ -285,39 +284,6 @@ class SiteWriter:
         self.digests[c.out_path] = sha
         self.changed.add(c.out_path)
 
-    def clear(self, folder: str) -> None:
-        """Forget and remove everything under ``folder`` (a later stage writes it whole)."""
-        prefix = folder + "/"
-        self._touched_all = True
-        for p in [p for p in self.claimed if p.startswith(prefix)]:
-            del self.claimed[p]
-            self.digests.pop(p, None)
-            self.changed.discard(p)
-            self.linked.discard(p)
-        shutil.rmtree(self.tmp / folder, ignore_errors=True)
-
-    def adopt(self, folder: str) -> None:
-        """Take in files a later stage wrote under ``folder`` (the search index)."""
-        root = self.tmp / folder
-        self._touched_all = True
-        for p in sorted(root.rglob("*")):
-            if p.is_file():
-                rel = p.relative_to(self.tmp).as_posix()
-                sha = digest(p.read_bytes())
-                self.claim(rel, "the search index")
-                self.digests[rel] = sha
-                old = self.out_dir / rel
-                if self.previous.get(rel) == sha and old.is_file():
-                    link = p.with_name(p.name + ".keep")
-                    try:
-                        os.link(old, link)        # same bytes: keep the old file and its mtime
-                        os.replace(link, p)
-                        self.linked.add(rel)
-                        continue
-                    except OSError:
-                        pass
-                self.changed.add(rel)
-
     def _tidy(self, folders: set[str]) -> None:
         """Remove from a reused tree what the new output does not have."""
         gone = {p for p in (self._suspect | self.recorded) - self.digests.keys() if p not in folders}
@@ -418,7 +384,7 @@ class SiteWriter:
         # A reused tree's folders have the mtimes the walk's child read before
         # the tree was claimed, but those this build changed; a fresh tree's
         # are all read.
-        known = self._base_times if self._suspect is not None and not self._touched_all else None
+        known = self._base_times if self._suspect is not None else None
         try:
             self.out_stats, self.out_check = record_tree(self._new, files, folders, known, self._touched)
         except (FileNotFoundError, NotADirectoryError) as exc:
