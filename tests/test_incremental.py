@@ -41,6 +41,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from careerpress import cli, pipeline
+from careerpress import search as search_index
 from careerpress.config import BuildOptions
 from careerpress.pipeline import build
 from conftest import FIXED_EPOCH, SITES, copy_site, run, tree
@@ -1082,6 +1083,95 @@ def test_hand_edited_search_index_file_equals_clean_build(tmp_path):
     assert_same_output(site / "public", clean, "hand-edited pagefind file")
 
 
+# ---------------------------------------------------------------- the search index in parts
+# A large site's index comes in parts of PART_PAGES pages (careerpress.search);
+# at two pages a part, the fixture's index is several parts, and every edit
+# must leave the index a clean build writes, re-indexing only the parts whose
+# pages changed.
+SEARCH_EDITS = [
+    Edit("no-op", (nothing,)),
+    Edit("page-added", (add_page,)),
+    Edit("page-body-edited", (edit_body,)),
+    Edit("page-renamed", (lambda s, r: page(s, "articles/gamma").rename(s / "content/articles/gamma-two.md"),)),
+    Edit("page-deleted", (lambda s, r: page(s, "articles/delta").unlink(),)),
+    Edit("title-changed", (named(change_title, name="articles/beta"),)),
+    Edit("draft-on", (named(toggle_draft, name="articles/gamma"),)),
+    Edit("date-moved-into-future", (named(toggle_future, name="articles/gamma"),)),
+    Edit("platform-pitch-edited", (lambda s, r: set_key(page(s, "platforms/acme"), "pitch", "\"A new pitch.\""),)),
+    Edit("template-edited", (edit_template,)),
+    Edit("site-base-url-edited", (lambda s, r: set_key_yaml(s / "content/site.yaml", "base_url",
+                                                            "https://example.org/guide/"),)),
+    Edit("cache-deleted", (delete_cache,)),
+    Edit("index-file-hand-edited", (lambda s, r: open(s / "public/pagefind/part-1/pagefind-entry.json", "a").write(" "),)),
+    Edit("index-file-deleted", (lambda s, r: next((s / "public/pagefind/part-1/index").iterdir()).unlink(),)),
+    Edit("parts-list-deleted", (lambda s, r: (s / "public/pagefind/parts.js").unlink(),)),
+    Edit("body-edited-twice", (edit_body, edit_body)),
+]
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    monkeypatch.setattr(search_index, "PART_PAGES", 2)
+
+
+@pytest.fixture(scope="module")
+def built_with_search(tmp_path_factory) -> Path:
+    site = copy_site(FIXTURE, tmp_path_factory.mktemp("search-parts") / "site")
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(search_index, "PART_PAGES", 2)
+        build_here(site, search=True)
+    assert (site / "public/pagefind/part-3/pagefind-entry.json").is_file(), "the fixture is indexed in parts"
+    return site
+
+
+@pytest.mark.parametrize("edit", [_param(e) for e in SEARCH_EDITS])
+def test_search_index_in_parts_equals_clean_build(edit: Edit, built_with_search, small_parts, tmp_path):
+    site = start_from(built_with_search, tmp_path / "site")
+    build_here(site, search=True)
+    rnd = random.Random(edit.id)
+    for step in edit.steps:
+        step(site, rnd)
+        build_here(site, search=True)
+    assert_same_output(site / "public", clean_build(site, tmp_path / "edited", search=True), edit.id)
+
+
+def _indexed(monkeypatch) -> list[list[str]]:
+    """The pages of each part Pagefind indexes from here on."""
+    calls: list[list[str]] = []
+    real = search_index.Service.index
+
+    def index(self, tree, pages):
+        calls.append(list(pages))
+        return real(self, tree, pages)
+    monkeypatch.setattr(search_index.Service, "index", index)
+    return calls
+
+
+def _index_stats(out: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in (out / "pagefind").rglob("*") if p.is_file()}
+
+
+def test_a_body_edit_indexes_again_only_the_part_of_its_page(built_with_search, small_parts, tmp_path, monkeypatch):
+    site = start_from(built_with_search, tmp_path / "site")
+    build_here(site, search=True)
+    before = _index_stats(site / "public")
+    indexed = _indexed(monkeypatch)
+    assert build_here(site, search=True).changed == [] and indexed == [], "nothing changed: nothing indexed"
+    edit_body(site, random.Random(1))
+    build_here(site, search=True)
+    assert len(indexed) == 1 and "articles/alpha/index.html" in indexed[0], indexed
+    after = _index_stats(site / "public")
+    part = next(k for k, pages in enumerate(search_index.split(sorted(
+        p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*.html")
+        if b"data-pagefind-body" in p.read_bytes()))) if "articles/alpha/index.html" in pages)
+    rewritten = {path for path in after if before.get(path) != after[path]}
+    assert rewritten and {search_index.part_of_file(path) for path in rewritten} <= {part, None}, rewritten
+    kept = [path for path in before if search_index.part_of_file(path) not in (part, None)]
+    assert kept and all(after.get(path) == before[path] for path in kept), "other parts keep their files"
+    assert_same_output(site / "public", clean_build(site, tmp_path / "clean", search=True), "body edit")
+
+
 # ---------------------------------------------------------------- property: any sequence of edits
 # Edits that are safe to repeat in any order (none makes the build fail).
 REPEATABLE = {
@@ -1118,6 +1208,20 @@ def test_any_sequence_of_edits_equals_clean_build(built, sequence):
         # and the build left its output as the cache remembers it: the next one
         # takes the no-op path (it only checks, renders nothing)
         assert set(build_here(site).timings) == {"check"}, what
+
+
+@settings(max_examples=max(4, EXAMPLES // 2), deadline=None, derandomize=not os.environ.get("INCREMENTAL_RANDOM"),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(sequence=st.lists(st.tuples(st.sampled_from(sorted(REPEATABLE)), st.integers(0, 2**32 - 1)),
+                         min_size=1, max_size=3))
+def test_any_sequence_of_edits_with_the_index_in_parts_equals_clean_build(built_with_search, small_parts, sequence):
+    with tempfile.TemporaryDirectory(prefix="careerpress-incremental-") as tmp:
+        site = start_from(built_with_search, Path(tmp) / "site")
+        for name, seed in sequence:
+            REPEATABLE[name](site, random.Random(seed))
+            build_here(site, search=True)
+        clean = clean_build(site, Path(tmp) / "edited", search=True)
+        assert_same_output(site / "public", clean, " -> ".join(name for name, _ in sequence) + " (with search)")
 
 
 def test_the_output_is_walked_in_process_when_fork_fails(built, tmp_path, monkeypatch):

@@ -2,18 +2,29 @@
 index, served over http on 127.0.0.1, searched through the Pagefind UI on
 /search/ in headless Chromium.
 
+The index comes in parts that the search page merges (careerpress.search):
+a copy of the sample is built in parts of three pages and must answer as the
+one-part index does.
+
 Only what templates mark ``data-pagefind-body`` (an article's title and body) is
 indexed, never the navigation, and results honour the path of ``base_url``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shutil
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+import careerpress.search as index_parts
 from browser import TIMEOUT_MS, axe, browser, build_sample, format_violations, new_page, serve
+from careerpress.config import BuildOptions
+from careerpress.pipeline import build
+from conftest import REPO
 
 # A label added to the menu of a copy of the sample: no page's text has it, nor a word
 # it starts like (Pagefind falls back to prefixes of a word it does not know).
@@ -89,10 +100,10 @@ def search(page, query: str) -> tuple[str, list[str]]:
     box.type(query, delay=20)
     page.wait_for_function(
         """q => { const m = document.querySelector('.pagefind-ui__message');
-                  return m && new RegExp('^(No results|\\\\d+ results?) for ' + q).test(m.textContent.trim()); }""",
+                  return m && new RegExp('^(No results|[\\\\d,]+ results?) for ' + q).test(m.textContent.trim()); }""",
         arg=query, timeout=TIMEOUT_MS)
     message = page.locator(".pagefind-ui__message").inner_text().strip()
-    count = re.match(r"(\d+)", message)
+    count = re.match(r"[\d,]+", message)
     if not count:
         return message, []
     # the UI shows the first few results, each a placeholder until its data is loaded:
@@ -102,7 +113,7 @@ def search(page, query: str) -> tuple[str, list[str]]:
                      const links = shown.map(r => r.querySelector(
                          ':scope > .pagefind-ui__result-inner > .pagefind-ui__result-title > .pagefind-ui__result-link'));
                      return shown.length >= want && links.every(a => a) && links.map(a => a.getAttribute('href')); }""",
-        arg=min(int(count.group(1)), 5), timeout=TIMEOUT_MS).json_value()
+        arg=min(int(count.group().replace(",", "")), 5), timeout=TIMEOUT_MS).json_value()
     return message, links
 
 
@@ -207,3 +218,91 @@ def test_result_titles_do_not_end_with_the_heading_anchor(chromium, origin):
     finally:
         page.context.close()
     assert titles and not [t for t in titles if t.endswith("#")], titles
+
+
+# ---------------------------------------------------------------- the index in parts
+@pytest.fixture(scope="module")
+def parts_out(tmp_path_factory) -> Path:
+    """The sample publication indexed in parts of at most three pages (on average)."""
+    site = tmp_path_factory.mktemp("parts") / "site"
+    for part in ("content", "templates", "static"):
+        shutil.copytree(REPO / part, site / part)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(index_parts, "PART_PAGES", 3)
+        result = build(BuildOptions(site_dir=site, out_dir=site / "public", strict=True, jobs=2,
+                                    today=dt.date(2026, 12, 1)))
+    assert result.ok, result.problems
+    return site / "public"
+
+
+def _parts(out: Path) -> list[str]:
+    script = (out / "pagefind" / "parts.js").read_text(encoding="utf-8")
+    return re.findall(r'"(part-\d+/)"', script)
+
+
+def test_the_index_in_parts_is_one_bundle_of_scripts_and_the_indexes_of_the_others(out, parts_out):
+    assert _parts(out) == [], "the sample is one part at the default part size"
+    parts = _parts(parts_out)
+    assert len(parts) >= 3, parts
+    for folder in parts:
+        bundle = parts_out / "pagefind" / folder
+        assert (bundle / "pagefind-entry.json").is_file() and list((bundle / "index").iterdir())
+        assert not (bundle / "pagefind.js").exists(), "the scripts are loaded once, from /pagefind/"
+    assert len(list((parts_out / "pagefind").glob("*.pf_meta"))) == 1
+
+
+def _part_of_page(out: Path, monkeypatch) -> dict[str, int]:
+    """The part each indexed page went to (the split of the fixture's build)."""
+    marked = sorted(f.relative_to(out).as_posix() for f in out.rglob("*.html")
+                    if "data-pagefind-body" in f.read_text(encoding="utf-8"))
+    monkeypatch.setattr(index_parts, "PART_PAGES", 3)
+    return {url_of(out / p, out): k for k, part in enumerate(index_parts.split(marked)) for p in part}
+
+
+def _unique_words(out: Path) -> dict[str, str]:
+    """A word of each indexed page's body that no other page has (nor any
+    word sharing its first six letters, which stemming could merge): by page."""
+    bodies = {url_of(f, out): regions(f.read_text(encoding="utf-8"))[0].lower() for f in out.rglob("*.html")
+              if "data-pagefind-body" in f.read_text(encoding="utf-8")}
+    words = {url: set(re.findall(r"[a-z]{9,}", body)) for url, body in bodies.items()}
+    stems = Counter(stem for ws in words.values() for stem in {w[:6] for w in ws})
+    everywhere = " ".join(bodies.values())
+    unique = {}
+    for url, ws in sorted(words.items()):
+        for word in sorted(ws):
+            if stems[word[:6]] == 1 and everywhere.count(word[:6]) == bodies[url].count(word[:6]):
+                unique[url] = word
+                break
+    return unique
+
+
+def test_words_of_pages_in_every_part_are_found_and_counts_match_one_index(chromium, out, parts_out, monkeypatch):
+    """A word of one page is found from whichever part holds the page; a word
+    that pages of every part have counts as in one index.
+
+    (Pagefind answers a word an index lacks with the longest shorter prefix it
+    has, and each part does so on its own: a word missing from some parts
+    also brings their prefix matches. README, "Search", says so.)"""
+    unique = _unique_words(parts_out)
+    part_of = _part_of_page(parts_out, monkeypatch)
+    assert {part_of[url] for url in unique} == set(range(len(_parts(parts_out)) + 1)), "a word from every part"
+    bodies = {url_of(f, parts_out): set(re.findall(r"[a-z]{6,}", regions(f.read_text(encoding="utf-8"))[0].lower()))
+              for f in parts_out.rglob("*.html") if url_of(f, parts_out) in part_of}
+    in_every_part = sorted(w for w in set.union(*bodies.values())
+                           if {part_of[url] for url, ws in bodies.items() if w in ws} == set(part_of.values()))
+    assert len(in_every_part) >= 5, in_every_part
+    with serve(parts_out) as parts_origin, serve(out) as one_origin:
+        merged, errors = open_search(chromium, parts_origin + "/search/")
+        single, single_errors = open_search(chromium, one_origin + "/search/")
+        try:
+            for url, word in unique.items():
+                assert search(single, word) == (f"1 result for {word}", [url]), (url, word)
+                message, links = search(merged, word)
+                assert url in links, (url, word, message, links)
+            for word in in_every_part[::max(1, len(in_every_part) // 6)]:
+                got, want = search(merged, word), search(single, word)
+                assert got[0] == want[0], f"{word}: {got[0]!r} merged from parts, {want[0]!r} from one index"
+        finally:
+            merged.context.close()
+            single.context.close()
+    assert not errors and not single_errors, errors + single_errors
