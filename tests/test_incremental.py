@@ -1088,6 +1088,16 @@ def test_hand_edited_search_index_file_equals_clean_build(tmp_path):
 # at two pages a part, the fixture's index is several parts, and every edit
 # must leave the index a clean build writes, re-indexing only the parts whose
 # pages changed.
+def add_pages(site: Path, rnd: random.Random, n: int) -> None:
+    for _ in range(n):
+        add_page(site, rnd)
+
+
+def remove_added_pages(site: Path, rnd: random.Random) -> None:
+    for path in (site / "content").glob("*/added-*.md"):
+        path.unlink()
+
+
 SEARCH_EDITS = [
     Edit("no-op", (nothing,)),
     Edit("page-added", (add_page,)),
@@ -1106,7 +1116,12 @@ SEARCH_EDITS = [
     Edit("index-file-deleted", (lambda s, r: next((s / "public/pagefind/part-1/index").iterdir()).unlink(),)),
     Edit("parts-list-deleted", (lambda s, r: (s / "public/pagefind/parts.js").unlink(),)),
     Edit("body-edited-twice", (edit_body, edit_body)),
+    # past a count of parts, the pages are split again (and back)
+    Edit("site-grows-to-more-parts", (named(add_pages, n=30),)),
+    Edit("site-shrinks-to-fewer-parts", (named(add_pages, n=30), remove_added_pages)),
 ]
+
+
 
 
 @pytest.fixture
@@ -1128,11 +1143,21 @@ def built_with_search(tmp_path_factory) -> Path:
 def test_search_index_in_parts_equals_clean_build(edit: Edit, built_with_search, small_parts, tmp_path):
     site = start_from(built_with_search, tmp_path / "site")
     build_here(site, search=True)
+    parts = [len(_parts_script(site))]
     rnd = random.Random(edit.id)
     for step in edit.steps:
         step(site, rnd)
         build_here(site, search=True)
+        parts.append(len(_parts_script(site)))
+    if edit.id.startswith("site-grows"):
+        assert parts[-1] > parts[0], f"the edit should have made more parts: {parts}"
+    if edit.id.startswith("site-shrinks"):
+        assert parts[-1] < parts[-2], f"the edit should have made fewer parts: {parts}"
     assert_same_output(site / "public", clean_build(site, tmp_path / "edited", search=True), edit.id)
+
+
+def _parts_script(site: Path) -> list[str]:
+    return re.findall(r'"(part-\d+/)"', (site / "public/pagefind/parts.js").read_text(encoding="utf-8"))
 
 
 def _indexed(monkeypatch) -> list[list[str]]:

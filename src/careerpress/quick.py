@@ -245,8 +245,11 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
             clock.lap("search")
             cache.forget_state()
             writer.commit()
-    except (BaseUnusable, SearchIndexFailed):
-        return None   # the full build starts again (and says what went wrong)
+    except BaseUnusable:
+        return None   # the full build starts again
+    except SearchIndexFailed as exc:   # the full build would only run Pagefind into it again
+        problems.error("public", 1, str(exc))
+        return BuildResult(problems.sorted(), False, timings=clock.timings)
 
     delta, rows = delta_with(edits, stats, delta, writer.digests)
     cache.save_quick(dataclasses.replace(head, files=stats, digests=writer.digests, out_stats=writer.out_stats,

@@ -121,8 +121,8 @@ def index_output(writer: SiteWriter, recorded: dict[str, bytes], intact: dict[st
     todo = {}
     for k, key in enumerate(keys):
         files = current.get(k)
-        if record is not None and record.parts[k:k + 1] == (key,) and len(record.parts) == len(keys) \
-                and files and all(path in intact for path in files):
+        # the key says all a part's files depend on: kept, even if the count of parts changed
+        if record is not None and key in record.parts[k:k + 1] and files and all(path in intact for path in files):
             for path in files:
                 if not writer.keep(path, ORIGIN):
                     raise BaseUnusable(path)   # gone since it was found intact: the build starts afresh
@@ -206,7 +206,8 @@ class Service:
                                         stdout=subprocess.PIPE, stderr=errors)
             except OSError as exc:
                 raise SearchIndexFailed(f"search index: cannot run pagefind: {exc.strerror or exc}") from None
-            watchdog = threading.Timer(TIMEOUT, proc.kill)
+            late = threading.Event()
+            watchdog = threading.Timer(TIMEOUT, lambda: (late.set(), proc.kill()))
             watchdog.start()
             try:
                 files = self._talk(proc, tree, pages)
@@ -215,6 +216,8 @@ class Service:
                 return files
             except _Ended:
                 proc.wait()
+                if late.is_set():
+                    raise SearchIndexFailed(f"search index: pagefind gave no answer in {TIMEOUT} s") from None
                 errors.seek(0)
                 said = errors.read().decode("utf-8", "replace").strip().splitlines()
                 raise SearchIndexFailed("search index: " + (said[-1] if said else f"pagefind exited {proc.returncode}")) \
