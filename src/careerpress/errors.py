@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 ERROR = "error"
@@ -67,6 +68,15 @@ class BuildFailed(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
+
+
+def shown(path: Path, site: Path) -> str:
+    """How a problem names a file or folder: relative to the site folder when
+    it is inside it (``public``), else as the command was given it."""
+    try:
+        return path.absolute().relative_to(site.absolute()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

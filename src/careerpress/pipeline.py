@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import FORMAT, Cache, Output, State, scan
 from .config import BuildOptions
-from .errors import Problem, Problems
+from .errors import Problem, Problems, shown
 from .outwalk import OutputWalk
 
 # The stages themselves (Markdown, Jinja, Pygments behind them) are imported
@@ -350,7 +350,7 @@ def _build_site(options: BuildOptions, write: bool, cache: Cache | None) -> Buil
             finally:
                 walk.close()
     except OSError as exc:  # the output or cache folder cannot be written: read-only, full …
-        where = _shown(Path(exc.filename or options.out_dir), site)
+        where = shown(Path(exc.filename or options.out_dir), site)
         reason = "a file is in the way of a folder" if isinstance(exc, (FileExistsError, NotADirectoryError)) \
             else (exc.strerror or str(exc))
         problems.error(where, 1, f"cannot write the output: {reason}")
@@ -358,13 +358,6 @@ def _build_site(options: BuildOptions, write: bool, cache: Cache | None) -> Buil
     finally:
         if cache is not None and own_cache:
             cache.close()
-
-
-def _shown(path: Path, site: Path) -> str:
-    try:
-        return path.absolute().relative_to(site.absolute()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildResult:
@@ -480,7 +473,7 @@ def _build(options, write, clock, problems, cache, state, stats, walk) -> BuildR
         problems.error(source, 1, f"writes {exc.out_path}, which {other} writes too")
         return BuildResult(problems.sorted(), False, timings=clock.timings)
     except SearchIndexFailed as exc:
-        problems.error("public", 1, str(exc))
+        problems.error(shown(options.out_dir, options.site_dir), 1, str(exc))
         return BuildResult(problems.sorted(), False, timings=clock.timings)
     except (_Stale, BaseUnusable):
         if state is None:

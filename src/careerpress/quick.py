@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from .cache import Cache, Output, State
 from .content.discover import EDITOR_LEFTOVERS
 from .config import BuildOptions
-from .errors import Problems
+from .errors import Problems, shown
 from .graph import Page, SiteGraph
 
 MAX_PAGES = 32                 # more than this many edited pages: the full build, on every core
@@ -248,7 +248,7 @@ def quick_build(options: BuildOptions, head: State, stats: dict, walk, cache: Ca
     except BaseUnusable:
         return None   # the full build starts again
     except SearchIndexFailed as exc:   # the full build would only run Pagefind into it again
-        problems.error("public", 1, str(exc))
+        problems.error(shown(options.out_dir, options.site_dir), 1, str(exc))
         return BuildResult(problems.sorted(), False, timings=clock.timings)
 
     delta, rows = delta_with(edits, stats, delta, writer.digests)

@@ -91,6 +91,15 @@ def test_a_pagefind_that_fails_is_one_error_line_and_the_output_is_left_as_it_wa
     assert runs.read_text().count("run") == 1, "a failing Pagefind is run once, not again by a fallback"
 
 
+def test_the_error_line_names_the_output_folder_the_build_was_given(tmp_path, monkeypatch):
+    site = copy_site(SITES / "small", tmp_path / "site")
+    monkeypatch.setattr(search, "executable", lambda: _failing_pagefind(tmp_path, "echo 'Error: disk full' >&2; exit 3"))
+    elsewhere = tmp_path / "dist"
+    result = build(BuildOptions(site_dir=site, out_dir=elsewhere, jobs=1))
+    assert [str(p) for p in result.problems] == [f"{elsewhere}:1: error: search index: Error: disk full"]
+    assert not elsewhere.exists()
+
+
 def test_a_pagefind_that_answers_garbage_is_one_error_line(tmp_path, monkeypatch):
     site = copy_site(SITES / "small", tmp_path / "site")
     fake = _failing_pagefind(tmp_path, "printf 'Segmentation fault!,'; sleep 5")
