@@ -93,11 +93,17 @@ def test_a_pagefind_that_fails_is_one_error_line_and_the_output_is_left_as_it_wa
 
 def test_the_error_line_names_the_output_folder_the_build_was_given(tmp_path, monkeypatch):
     site = copy_site(SITES / "small", tmp_path / "site")
-    monkeypatch.setattr(search, "executable", lambda: _failing_pagefind(tmp_path, "echo 'Error: disk full' >&2; exit 3"))
     elsewhere = tmp_path / "dist"
-    result = build(BuildOptions(site_dir=site, out_dir=elsewhere, jobs=1))
-    assert [str(p) for p in result.problems] == [f"{elsewhere}:1: error: search index: Error: disk full"]
-    assert not elsewhere.exists()
+    assert build(BuildOptions(site_dir=site, out_dir=elsewhere, jobs=1)).ok
+    before = tree(elsewhere)
+    (site / "content" / "about.md").write_text((site / "content" / "about.md").read_text() + "\nMore words.\n")
+    monkeypatch.setattr(search, "executable", lambda: _failing_pagefind(tmp_path, "echo 'Error: disk full' >&2; exit 3"))
+    expected = [f"{elsewhere}:1: error: search index: Error: disk full"]
+    # a body edit (the quick path), then a build from scratch (the full one)
+    for clean in (False, True):
+        result = build(BuildOptions(site_dir=site, out_dir=elsewhere, jobs=1, clean=clean))
+        assert [str(p) for p in result.problems] == expected, clean
+        assert tree(elsewhere) == before
 
 
 def test_a_pagefind_that_answers_garbage_is_one_error_line(tmp_path, monkeypatch):
