@@ -4,6 +4,7 @@ HTML and headings as the stock engine with the same extensions."""
 from __future__ import annotations
 
 import markdown
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from careerpress.content import markdown as cm
@@ -19,6 +20,7 @@ PIECES = [
     "> ", "    ", "```\n", "```python\nx = 1\n```\n", "|a|b|\n|-|-|\n", "{: .x}", "[x]: /y\n",
     "[x]", "[x][]", "[t](/a/)", "é", "ü", "\u2028",
     "~~~\n", "````\n", "```text\n", "```{.python}\n", "``` { .x #y }\n", "```python hl_lines=\"1\"\n", "x = 1\n",
+    "===", "---", "- - -", "***", "_ _ _", "-", "=", "#", "]:", "[^", "&copy;", "&#169;", ">>", "<div>\n", "</div>\n",
 ]
 
 
@@ -63,6 +65,41 @@ def test_the_sample_and_fixture_pages_render_as_the_stock_engine_does():
 def test_a_text_full_of_patterns_renders_as_the_stock_engine_does():
     same("# T\n\nA *b* **c** _d_ `e` [f](/g/) ![h](/i.png) <http://j.k> <l@m.n> &amp; <b>o</b>\\*  \n"
          "p[^1]\n\n[^1]: q\n\n```python\nprint('r')\n```\n\n| s | t |\n|---|---|\n| u | v |\n")
+
+
+@pytest.mark.parametrize("text", [
+    "Title\n=====\n\ntext\n", "Title\n-----\n", "a\n\n- - -\n\nb\n", "a\n\n***\n\n___\n", "a\n---\nb\n",
+    "- a\n- b\n\n---\n", "[x]: /y\n\n[x]\n", "  [x]: /y \"T\"\n[x]\n", "a[^n]\n\n[^n]: note\n",
+    "Fish &amp; chips &copy; &#169;\n", "&amp;\n", "> a\n> > b\n", "a > b\n", "#not a heading\n\n# A\n",
+    "<div>\nraw\n</div>\n\ntext\n", "<p>a & b</p>\n", "```\ncode\n```\n", "~~~\ncode\n~~~\n",
+])
+def test_blocks_the_gates_skip_render_as_the_stock_engine_does(text):
+    same(text)
+
+
+# The letters the case-blind scheme pattern takes for ASCII ones, as lower()
+# does not (or only with an extra character), beside the scheme words.
+SCHEME_PIECES = ["java", "script", "vb", "da", "ta", "data", "JavaScript", "VBSCRIPT", "DATA", ":", " ", "\n",
+                 "\u0130", "\u0131", "\u017f", "\u212a", "\u00e9", "\u2014", "a", "s", "S", "i", "I", "t"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(SCHEME_PIECES), max_size=30).map("".join))
+def test_finding_a_scheme_agrees_with_the_case_blind_pattern(text):
+    assert cm._has_scheme(text) == (cm._SCHEME.search(text) is not None)
+
+
+@pytest.mark.parametrize("text", ["javascr\u0131pt:x", "JAVASCR\u0130PT:x", "java\u017fcript:x", "vb\u017fcr\u0131pt:", "DaTa :x"])
+def test_a_scheme_spelt_with_letters_beyond_ascii_is_found(text):
+    assert cm._has_scheme(text) and cm._SCHEME.search(text)
+
+
+def test_site_links_in_raw_html_tags_get_the_base_path():
+    out = cm.MarkdownRenderer("/guide/").convert(
+        '<div class="x"><a href="/a/">a</a> <img alt="i" src=\'/i.png\'> <a HREF=/b/>b</a>'
+        ' <a href="//cdn.x.org/c">c</a> <a title="/t/" href="https://x.org/">d</a></div>\n', "x.md", 1)
+    assert 'href="/guide/a/"' in out.html and "src='/guide/i.png'" in out.html and "HREF=/guide/b/" in out.html
+    assert 'href="//cdn.x.org/c"' in out.html and 'title="/t/" href="https://x.org/"' in out.html
 
 
 def test_code_blocks_with_different_options_get_their_own_formatter():

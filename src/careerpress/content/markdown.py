@@ -42,17 +42,22 @@ _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 _FENCE = re.compile(r"^\s*(`{3,}(?=[^`]*$)|~{3,})")  # a backtick fence's info string has no backtick
 # An HTML tag, and in it href="/…" or src='/…' (not "//host"). Code is escaped
 # by the time this runs (&lt;a …), so only real tags match.
-_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
 _SITE_LINK = re.compile(r"""(\s(?:href|src)\s*=\s*)(["']?)(/(?!/)[^"'\s>]*)""", re.I)
+# A tag with a site link in it: only those are looked into (most tags have none).
+_LINKING_TAG = re.compile(r"""<[a-zA-Z][^<>]*\s(?i:href|src)\s*=\s*["']?/(?!/)[^<>]*>""")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d+[.)])\s")
 # A link whose target runs script: Markdown ](javascript:…), a reference
 # definition, or an HTML attribute. Writers never need one; it is an error.
 _UNSAFE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?|(?:href|src)\s*=\s*[\"']?\s*)"
                           r"(javascript|vbscript|data)\s*:", re.I)
-# What any unsafe link contains. In ASCII text, lower-cased first: a case-blind
-# pattern is several times slower (it has no first letters to skip ahead by).
+# What any unsafe link contains, by the case-blind pattern. It is searched for
+# in the text lower-cased: a case-blind pattern is several times slower (it has
+# no first letters to skip ahead by). Beyond ASCII the case-blind pattern also
+# takes "İ" and "ı" for "i" and "ſ" for "s", which lower() does not (and
+# "İ".lower() is two characters): those are folded first.
 _SCHEME = re.compile(r"(?:javascript|vbscript|data)\s*:", re.I)
 _SCHEME_LOWER = re.compile(_SCHEME.pattern)
+_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s"}
 
 
 class Shortcode(NamedTuple):   # tuples: the cache stores thousands of them
@@ -133,8 +138,11 @@ class _ShortcodePreprocessor(Preprocessor):
         st, out = self.state, []
         text = "\n".join(lines)
         st.present = {c for c in _GATES if c in text}
-        # Most texts hold no scheme that could be unsafe: then no line needs the check.
+        # Most texts hold no scheme that could be unsafe: then no line needs the check,
+        # and a text without shortcodes needs no line looked at.
         check_links = _has_scheme(_link_text(text))
+        if not check_links and "{{<" not in text:
+            return lines
         fence: str | None = None
         in_code = in_list = False
         prev_blank = True
@@ -196,8 +204,12 @@ class _ShortcodePreprocessor(Preprocessor):
 
 
 def _has_scheme(text: str) -> bool:
-    # Beyond ASCII the case-blind pattern decides: it takes "İ" for "i", as lower() does not.
-    return (_SCHEME_LOWER.search(text.lower()) if text.isascii() else _SCHEME.search(text)) is not None
+    """Whether _SCHEME finds a match in ``text`` (a text of ~10 kB, on every page)."""
+    if not text.isascii():
+        for char, ascii_ in _FOLDS.items():
+            if char in text:
+                text = text.replace(char, ascii_)
+    return _SCHEME_LOWER.search(text.lower()) is not None
 
 
 def _link_text(text: str) -> str:
@@ -236,11 +248,14 @@ class _InlineProcessor(InlineProcessor):
     when its required character is absent, where it would find no match
     anyway, so the output is the same."""
 
+    _patterns: list | None = None
+
     def run(self, tree, ancestors=None):
-        self._patterns = []
-        for pattern in self.inlinePatterns:
-            trigger = _trigger(pattern)
-            self._patterns.append((pattern, trigger[0], trigger[1:]) if trigger else (pattern, None, ()))
+        if self._patterns is None:   # the patterns are all registered by the first text
+            self._patterns = []
+            for pattern in self.inlinePatterns:
+                trigger = _trigger(pattern)
+                self._patterns.append((pattern, trigger[0], trigger[1:]) if trigger else (pattern, None, ()))
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data, patternIndex=0):
@@ -290,6 +305,69 @@ class _Gated(Treeprocessor):
         if self.char in self.state.present:
             return self.inner.run(root)
         return None
+
+
+def _holds_rule(block: str) -> bool:
+    return block.count("-") >= 3 or block.count("*") >= 3 or block.count("_") >= 3
+
+
+# Block processors that can find nothing in a block without certain characters;
+# each would search the whole of every block with its pattern (together ~5 %
+# of a page's Markdown time). Name -> (the method that searches, what the block
+# must hold for its pattern to match).
+_BLOCK_GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "hashheader": ("test", lambda block: "#" in block),
+    "setextheader": ("test", lambda block: "\n=" in block or "\n-" in block),
+    "quote": ("test", lambda block: ">" in block),
+    "hr": ("test", _holds_rule),                         # three of one of - * _
+    "reference": ("run", lambda block: "]:" in block),   # [id]: url
+    "footnote": ("run", lambda block: "[^" in block),    # [^id]: text
+}
+
+
+# Preprocessors that change nothing in a text without one of these strings:
+# each would read the whole text (html_block through Python's HTMLParser).
+_TEXT_GATES = {"fenced_code_block": ("```", "~~~"), "html_block": ("<", "&")}
+
+
+def _gate_texts(md) -> None:
+    for name, needs in _TEXT_GATES.items():
+        if name not in md.preprocessors:
+            continue
+        processor = md.preprocessors[name]
+
+        def run(lines, inner=processor.run, needs=needs):
+            text = "\n".join(lines)
+            return inner(lines) if any(s in text for s in needs) else lines
+        processor.run = run
+
+
+def _gate_blocks(parser) -> None:
+    for name, (method, holds) in _BLOCK_GATES.items():
+        if name not in parser.blockprocessors:
+            continue
+        processor = parser.blockprocessors[name]
+        inner = getattr(processor, method)
+        if method == "test":
+            processor.test = lambda parent, block, inner=inner, holds=holds: holds(block) and inner(parent, block)
+        else:   # run() that finds nothing puts the block back and returns False
+            processor.run = lambda parent, blocks, inner=inner, holds=holds: \
+                inner(parent, blocks) if holds(blocks[0]) else False
+
+
+class _BlockLevel(dict):
+    """Markdown.is_block_level, remembered by tag: it is asked ~250 times a
+    page, of the same few tags, and lower-cases each tag every time."""
+
+    def __init__(self, answer: Callable[[object], bool]):
+        super().__init__()
+        self.answer = answer
+
+    def __missing__(self, tag) -> bool:
+        answer = self.answer(tag)
+        if len(self) < 1024:   # tags of raw HTML are the writer's: do not keep every one
+            self[tag] = answer
+        return answer
 
 
 class Highlights:
@@ -362,6 +440,9 @@ class _CareerpressExtension(Extension):
         if self.highlights is not None:
             md.preprocessors.register(_FencedCode(md, self.highlights), "careerpress_fenced_code", 26)
         md.treeprocessors.register(_InlineProcessor(md), "inline", 20)
+        _gate_blocks(md.parser)
+        _gate_texts(md)
+        md.is_block_level = _BlockLevel(md.is_block_level).__getitem__
         for name, (char, priority) in _GATES_OF.items():
             if name in md.treeprocessors:
                 md.treeprocessors.register(_Gated(md, md.treeprocessors[name], char, self.state), name, priority)
@@ -447,7 +528,7 @@ class MarkdownRenderer:
         """Convert ``text`` whose first line is line ``first_line`` of ``path``."""
         self.md.reset()
         self.state.reset(path, first_line, first_index)
-        html = _TAG.sub(lambda tag: _SITE_LINK.sub(self._prefix, tag.group(0)), self.md.convert(text))
+        html = _LINKING_TAG.sub(lambda tag: _SITE_LINK.sub(self._prefix, tag.group(0)), self.md.convert(text))
         headings = [Heading(t["level"], t["id"], t["name"]) for t in _flatten(getattr(self.md, "toc_tokens", []))]
         st = self.state
         return Rendered(html, list(st.shortcodes), headings, [(link, 0) for link in st.links], list(st.problems))
