@@ -77,6 +77,16 @@ def test_blocks_the_gates_skip_render_as_the_stock_engine_does(text):
     same(text)
 
 
+@pytest.mark.parametrize("text", [
+    "## Plain words\n\n## Plain words\n\n## Plain words_1\n", "## Fish & chips\n", "## a < b > c\n",
+    "## With *emphasis* and `code`\n", "## Café – naïve\n", "## Note[^1]\n\n[^1]: n\n",
+    "## Set id {: #mine }\n\n## mine\n", "#\n\n## \n", "<h2 id=\"raw\">Raw</h2>\n\n## Raw\n",
+    "## A\\*b\n", "Setext  heading  \n---\n",
+])
+def test_headings_get_the_ids_and_names_the_stock_table_of_contents_gives(text):
+    same(text)
+
+
 # The letters the case-blind scheme pattern takes for ASCII ones, as lower()
 # does not (or only with an extra character), beside the scheme words.
 SCHEME_PIECES = ["java", "script", "vb", "da", "ta", "data", "JavaScript", "VBSCRIPT", "DATA", ":", " ", "\n",
@@ -106,6 +116,21 @@ def test_code_blocks_with_different_options_get_their_own_formatter():
     a = TUNED.convert("```python\nx = 1\n```\n", "x.md", 1).html
     b = TUNED.convert("```{.python hl_lines=\"1\"}\nx = 1\n```\n", "x.md", 1).html
     assert '<span class="hll">' in b and '<span class="hll">' not in a
+
+
+def test_a_snippet_repeated_on_another_page_is_highlighted_once_per_process(monkeypatch):
+    renderer = cm.MarkdownRenderer("/")   # no cache to ask, as in a cold build's parse workers
+    text = "Intro.\n\n```python\nprint('install')\n```\n"
+    first = renderer.convert(text, "a.md", 1).html
+    stock = STOCK.convert(text.replace("Intro", "Other"), "b.md", 1).html
+    assert [k for k, _ in renderer.highlights.take()] == [cm.Highlights.key("python", "print('install')\n")]
+    calls = []
+    monkeypatch.setattr(cm.CodeHilite, "hilite", lambda self, shebang=True: calls.append(self.src) or "<pre>NEW</pre>")
+    second = renderer.convert(text.replace("Intro", "Other"), "b.md", 1).html
+    assert calls == [] and renderer.highlights.take() == []
+    assert second == first.replace("Intro", "Other") == stock
+    renderer.convert("```python\nprint('other')\n```\n", "c.md", 1)
+    assert calls == ["print('other')\n"]
 
 
 def test_a_code_block_found_among_the_highlights_is_not_highlighted_again():

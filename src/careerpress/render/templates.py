@@ -65,6 +65,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,   # one environment per build: no need to stat every template on every include
+        cache_size=-1,       # every template kept in a plain dict: the default LRU takes a lock on every include
     )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = _longdate
