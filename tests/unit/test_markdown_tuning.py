@@ -133,6 +133,17 @@ def test_a_snippet_repeated_on_another_page_is_highlighted_once_per_process(monk
     assert calls == ["print('other')\n"]
 
 
+def test_highlighted_blocks_kept_past_the_limit_are_forgotten_not_wrong(monkeypatch):
+    monkeypatch.setattr(cm.Highlights, "KNOWN_MAX", 2)
+    renderer = cm.MarkdownRenderer("/")
+    texts = [f"```python\nx = {i}\n```\n" for i in range(3)]
+    first = [renderer.convert(t, "a.md", 1).html for t in texts]
+    assert len(renderer.highlights.known) == 1   # full at the third: forgotten, then that one kept
+    again = [renderer.convert(t, "a.md", 1).html for t in texts]
+    assert again == first == [STOCK.convert(t, "a.md", 1).html for t in texts]
+    assert len(renderer.highlights.take()) == 6   # with room for two, each was forgotten before it came back
+
+
 def test_a_code_block_found_among_the_highlights_is_not_highlighted_again():
     key = cm.Highlights.key("python", "x = 1\n")
     renderer = cm.MarkdownRenderer("/", cm.Highlights({key: "<pre>CACHED</pre>"}.get))

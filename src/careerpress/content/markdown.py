@@ -329,7 +329,8 @@ _BLOCK_GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
 
 # Preprocessors that change nothing in a text without one of these strings:
 # each would read the whole text (html_block through Python's HTMLParser).
-_TEXT_GATES = {"fenced_code_block": ("```", "~~~"), "html_block": ("<", "&")}
+_FENCES = ("```", "~~~")   # what a fenced code block opens with
+_TEXT_GATES = {"fenced_code_block": _FENCES, "html_block": ("<", "&")}
 
 
 def _gate_texts(md) -> None:
@@ -416,7 +417,7 @@ class _FencedCode(Preprocessor):
             self.conf = next((ext.getConfigs() for ext in self.md.registeredExtensions
                               if isinstance(ext, CodeHiliteExtension)), {})
         text = "\n".join(lines)
-        if not self.conf.get("use_pygments") or ("```" not in text and "~~~" not in text):
+        if not self.conf.get("use_pygments") or not any(f in text for f in _FENCES):
             return lines
         index = 0
         while m := FencedBlockPreprocessor.FENCED_BLOCK_RE.search(text, index):
